@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sp_rules: the transport rules language v1 (sealpost-rules(5)).
+ *
+ * A rule set is loaded from rules_file into an immutable, reference
+ * counted object.  A reload builds a new set and swaps the pointer; a
+ * message in flight keeps the set it took a reference to.
+ *
+ * Deciding: the milter fills a struct sp_rules_input with the envelope and
+ * the headers as received (raw bytes, folded or not) and calls
+ * sp_rules_decide().  The first rule whose conditions hold decides:
+ * encrypt with a template, or skip.  sp_rules_envelope_only() tells,
+ * before headers are seen, whether the decision can already be made.
+ */
+#ifndef SP_RULES_H
+#define SP_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_error.h"
+
+/* What a recipient may do in the portal. */
+enum sp_right {
+	SP_RIGHT_READ = 1u << 0,
+	SP_RIGHT_REPLY = 1u << 1,
+	SP_RIGHT_REPLY_ALL = 1u << 2,
+	SP_RIGHT_FORWARD = 1u << 3,
+	SP_RIGHT_DOWNLOAD = 1u << 4,
+	SP_RIGHT_PRINT = 1u << 5,
+};
+
+struct sp_template {
+	const char *name;
+	uint32_t rights;   /* SP_RIGHT_* */
+	int64_t expire;    /* seconds, 0: the config's default_expire */
+	const char *brand; /* branding name, or NULL */
+};
+
+struct sp_header {
+	const char *name; /* as received */
+	size_t name_len;
+	const char *value; /* raw, may hold 8-bit bytes, folds, NULs */
+	size_t value_len;
+};
+
+struct sp_rules_input {
+	const char *sender;       /* envelope sender, without <> */
+	const char *const *rcpts; /* envelope recipients, without <> */
+	size_t nrcpt;
+	const struct sp_header *headers;
+	size_t nheaders;
+};
+
+enum sp_action {
+	SP_ACTION_NONE = 0, /* no rule matched: deliver as is */
+	SP_ACTION_SKIP,     /* a skip rule matched: deliver as is */
+	SP_ACTION_ENCRYPT,
+};
+
+struct sp_decision {
+	enum sp_action action;
+	const char *rule;               /* deciding rule's name, or NULL */
+	const struct sp_template *tmpl; /* for SP_ACTION_ENCRYPT */
+	/* The subject recipients see: the decoded subject (UTF-8) with the
+	 * rule's tag removed; NULL when the message has no Subject.
+	 * Owned by the decision: free with sp_decision_cleanup(). */
+	char *subject;
+	bool subject_changed; /* a tag was removed */
+};
+
+struct sp_ruleset;
+
+int sp_rules_load(const char *path, struct sp_ruleset **out,
+    struct sp_diag *diag) SP_MUST_CHECK;
+int sp_rules_parse(const char *name, const char *text, size_t len,
+    struct sp_ruleset **out, struct sp_diag *diag) SP_MUST_CHECK;
+struct sp_ruleset *sp_ruleset_ref(struct sp_ruleset *rs);
+void sp_ruleset_unref(struct sp_ruleset *rs);
+size_t sp_ruleset_nrules(const struct sp_ruleset *rs);
+size_t sp_ruleset_ntemplates(const struct sp_ruleset *rs);
+/* Built-in or admin template by name, or NULL. */
+const struct sp_template *sp_ruleset_template(
+    const struct sp_ruleset *rs, const char *name);
+
+/* True when no rule looks at headers, so the decision can be made from
+ * the envelope alone; false otherwise.  True also when the set is empty. */
+bool sp_rules_envelope_only(const struct sp_ruleset *rs);
+int sp_rules_decide(const struct sp_ruleset *rs,
+    const struct sp_rules_input *in, struct sp_decision *out) SP_MUST_CHECK;
+void sp_decision_cleanup(struct sp_decision *d);
+
+/* Rights as words ("read reply ..."), into buf. */
+const char *sp_rights_format(uint32_t rights, char *buf, size_t cap);
+
+#endif

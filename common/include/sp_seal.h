@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sp_seal: the sealed message format, streaming both ways.
+ *
+ * A sealed message is a record header and a sequence of chunks.
+ *
+ *   header: magic "SPS1", format version, key id of the portal key,
+ *           crypto_box_seal(message key) to that public key,
+ *           the crypto_secretstream_xchacha20poly1305 header.
+ *   chunk i: crypto_secretstream_xchacha20poly1305_push() of up to
+ *           SP_SEAL_CHUNK plaintext bytes, associated data = the message
+ *           id; the last chunk carries TAG_FINAL (an empty message is one
+ *           empty FINAL chunk).
+ *
+ * The exact byte layout is written down in seal_stream.c and pinned by
+ * known-answer vectors in tests/unit.  The message key is random per
+ * message, held in sodium_malloc memory and wiped when the sealer or
+ * opener is freed.
+ *
+ * Sealing: push bytes as they arrive in any sizes; every time a full
+ * chunk is ready, the chunk callback gets it (seq from 0); finish emits the
+ * last (FINAL) chunk.  Memory stays constant.
+ *
+ * Opening: feed the header, then the chunks in order; each chunk is
+ * authenticated before a single plaintext byte is handed out.  Tampering,
+ * a wrong key, a chunk of another message, reordering, a chunk after
+ * FINAL, or an end without FINAL (truncation) fail with SP_EAUTH or
+ * SP_EFORMAT.
+ */
+#ifndef SP_SEAL_H
+#define SP_SEAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_error.h"
+#include "sp_keys.h"
+
+#define SP_SEAL_CHUNK          65536 /* plaintext bytes per chunk */
+#define SP_SEAL_CHUNK_OVERHEAD 17    /* secretstream ABYTES */
+#define SP_SEAL_HEADER_MAX     256   /* record header size bound */
+#define SP_ID_BYTES            16    /* message id: 128 random bits */
+#define SP_ID_LEN              22    /* base64url, no padding */
+
+/* A new random message id, SP_ID_LEN characters and a NUL. */
+void sp_id_new(char out[SP_ID_LEN + 1]);
+/* True if s is a well-formed message id. */
+bool sp_id_valid(const char *s);
+
+typedef int (*sp_chunk_fn)(
+    void *ctx, uint32_t seq, const unsigned char *c, size_t len);
+
+struct sp_sealer;
+
+/* id: the message id (associated data of every chunk). */
+int sp_sealer_new(struct sp_sealer **out, const struct sp_keypair *key,
+    const char *id, sp_chunk_fn fn, void *ctx,
+    struct sp_error *err) SP_MUST_CHECK;
+/* The record header, valid until sp_sealer_free. */
+const unsigned char *sp_sealer_header(const struct sp_sealer *s, size_t *len);
+int sp_sealer_push(struct sp_sealer *s, const void *data, size_t len,
+    struct sp_error *err) SP_MUST_CHECK;
+int sp_sealer_finish(struct sp_sealer *s, struct sp_error *err) SP_MUST_CHECK;
+/* Bytes pushed so far, and chunks emitted so far. */
+uint64_t sp_sealer_size(const struct sp_sealer *s);
+uint32_t sp_sealer_chunks(const struct sp_sealer *s);
+void sp_sealer_free(struct sp_sealer *s);
+
+struct sp_opener;
+
+int sp_opener_new(struct sp_opener **out, const struct sp_keyring *kr,
+    const char *id, const unsigned char *header, size_t len,
+    struct sp_error *err) SP_MUST_CHECK;
+/* Opens chunk seq (must be the next one).  out must hold SP_SEAL_CHUNK
+ * bytes; *outlen gets the plaintext size, *final whether this was the
+ * last chunk. */
+int sp_opener_pull(struct sp_opener *o, uint32_t seq,
+    const unsigned char *chunk, size_t len, unsigned char *out, size_t *outlen,
+    bool *final, struct sp_error *err) SP_MUST_CHECK;
+/* Call at the end of input: SP_OK only if FINAL was seen. */
+int sp_opener_end(struct sp_opener *o, struct sp_error *err) SP_MUST_CHECK;
+void sp_opener_free(struct sp_opener *o);
+/* The key id named in a record header, without opening it. */
+int sp_seal_header_keyid(const unsigned char *header, size_t len,
+    char id[SP_KEYID_MAX], struct sp_error *err) SP_MUST_CHECK;
+
+#endif

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sp_store: where sealed messages, sign-in state and the audit trail live.
+ *
+ * One interface, several backends (struct sp_store_ops in
+ * sp_store_backend.h).  LMDB is the first: one environment at store_path,
+ * named databases "meta", "chunks", "passcodes", "sessions", "ratelimits",
+ * "audit".  Every commit is durable (no MDB_NOSYNC).  When the map is full
+ * it grows (up to store_max_size) and the write is retried; past that the
+ * call fails with SP_EFULL and the message "store full".  Stale reader
+ * slots are cleared at open.  Open the store after fork(): an environment
+ * must not cross a fork.  Safe for one milter process (many threads) and
+ * several portal processes at once.
+ *
+ * Writing a message: sp_store_chunk_put() stores each sealed chunk as it
+ * is produced, in its own durable transaction, so memory stays constant
+ * whatever the size.  Such chunks are invisible: a message exists only
+ * once sp_store_msg_commit() has written its metadata (and the last
+ * chunks) in one transaction.  Chunks whose metadata never came (a writer
+ * killed mid-message) are removed by sp_store_gc_orphans().
+ *
+ * Metadata holds no message content: no subject, no body.
+ */
+#ifndef SP_STORE_H
+#define SP_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_error.h"
+#include "sp_keys.h"
+#include "sp_seal.h"
+
+#define SP_REF_LEN 9 /* reference code "ABCD-EFGH", NUL not counted */
+
+enum sp_msg_state {
+	SP_MSG_ACTIVE = 0,
+	SP_MSG_REVOKED = 1,
+	SP_MSG_PURGED = 2, /* tombstone: metadata and audit only */
+};
+
+struct sp_msg_meta {
+	char id[SP_ID_LEN + 1];
+	char ref[SP_REF_LEN + 1]; /* short code shown in mail and portal */
+	int64_t created;          /* unix seconds */
+	int64_t expires;          /* unix seconds, 0 = never */
+	int64_t revoked;          /* unix seconds, 0 = not revoked */
+	uint32_t state;           /* enum sp_msg_state */
+	char template_name[64];
+	uint32_t rights; /* SP_RIGHT_* bits, from the template */
+	char rule[64];   /* rule that matched, "" for portal mail */
+	char key_id[SP_KEYID_MAX];
+	uint64_t size; /* plaintext bytes */
+	uint32_t nchunks;
+	unsigned char header[SP_SEAL_HEADER_MAX]; /* seal record header */
+	uint32_t header_len;
+	char *sender; /* envelope sender, "" for <> */
+	char **rcpts; /* envelope recipients */
+	size_t nrcpt;
+	char *parent;        /* id of the message this replies to, or NULL */
+	char *revoked_rcpts; /* reserved: per-recipient revocation list */
+};
+
+/* Frees what sp_store_msg_get / sp_store_msg_list allocated inside m. */
+void sp_msg_meta_cleanup(struct sp_msg_meta *m);
+
+struct sp_store_opts {
+	uint64_t map_size; /* initial map size in bytes (0: default) */
+	uint64_t max_size; /* hard cap (0: default) */
+	bool read_only;
+};
+
+struct sp_store;
+
+int sp_store_open(const char *path, const struct sp_store_opts *opts,
+    struct sp_store **out, struct sp_error *err) SP_MUST_CHECK;
+void sp_store_close(struct sp_store *s);
+
+/* Message body chunks and metadata (see the contract above). */
+int sp_store_chunk_put(struct sp_store *s, const char *id, uint32_t seq,
+    const unsigned char *data, size_t len, struct sp_error *err) SP_MUST_CHECK;
+/* Writes tail chunks [first_seq, first_seq + ntail) from the arrays and
+ * the metadata, atomically and durably. */
+int sp_store_msg_commit(struct sp_store *s, const struct sp_msg_meta *m,
+    uint32_t first_seq, const unsigned char *const *tail,
+    const size_t *tail_len, size_t ntail, struct sp_error *err) SP_MUST_CHECK;
+/* Drops chunks written for id that were never committed. */
+int sp_store_msg_abort(
+    struct sp_store *s, const char *id, struct sp_error *err);
+int sp_store_msg_get(struct sp_store *s, const char *id,
+    struct sp_msg_meta *out, struct sp_error *err) SP_MUST_CHECK;
+/* Calls fn for chunk 0..nchunks-1 in order; buf is valid during the call
+ * only.  Stops at the first non-zero return of fn and returns it. */
+typedef int (*sp_store_chunk_fn)(
+    void *ctx, uint32_t seq, const unsigned char *buf, size_t len);
+int sp_store_chunks_read(struct sp_store *s, const char *id, uint32_t n,
+    sp_store_chunk_fn fn, void *ctx, struct sp_error *err) SP_MUST_CHECK;
+/* Replaces the metadata of an existing message (revoke, expire). */
+int sp_store_msg_update(struct sp_store *s, const struct sp_msg_meta *m,
+    struct sp_error *err) SP_MUST_CHECK;
+/* Deletes the chunks of id, keeps its metadata as a tombstone. */
+int sp_store_msg_purge(
+    struct sp_store *s, const char *id, struct sp_error *err) SP_MUST_CHECK;
+typedef int (*sp_store_meta_fn)(void *ctx, const struct sp_msg_meta *m);
+int sp_store_msg_list(struct sp_store *s, sp_store_meta_fn fn, void *ctx,
+    struct sp_error *err) SP_MUST_CHECK;
+/* Removes uncommitted chunks older than max_age seconds; *removed gets
+ * how many chunks went. */
+int sp_store_gc_orphans(struct sp_store *s, int64_t max_age, size_t *removed,
+    struct sp_error *err) SP_MUST_CHECK;
+
+/*
+ * Small records with an expiry: passcodes, sessions, rate limits.  Keys
+ * are opaque bytes (callers store hashes, never secrets).  A record past
+ * its expiry reads as SP_ENOTFOUND.
+ */
+enum sp_kv_table {
+	SP_KV_PASSCODES,
+	SP_KV_SESSIONS,
+	SP_KV_RATELIMITS,
+};
+#define SP_KV_VAL_MAX 1024
+
+int sp_store_kv_put(struct sp_store *s, enum sp_kv_table t, const void *key,
+    size_t klen, const void *val, size_t vlen, int64_t expires,
+    struct sp_error *err) SP_MUST_CHECK;
+/* val must hold SP_KV_VAL_MAX bytes. */
+int sp_store_kv_get(struct sp_store *s, enum sp_kv_table t, const void *key,
+    size_t klen, void *val, size_t *vlen, struct sp_error *err) SP_MUST_CHECK;
+int sp_store_kv_del(struct sp_store *s, enum sp_kv_table t, const void *key,
+    size_t klen, struct sp_error *err);
+/* Read-modify-write in one write transaction: fn gets the current value
+ * (found false when absent or expired) and may change val, *vlen and
+ * *expires; return 1 to write, 0 to leave as is, 2 to delete, <0 to fail
+ * (that status is returned). */
+typedef int (*sp_kv_update_fn)(
+    void *ctx, bool found, void *val, size_t *vlen, int64_t *expires);
+int sp_store_kv_update(struct sp_store *s, enum sp_kv_table t, const void *key,
+    size_t klen, sp_kv_update_fn fn, void *ctx,
+    struct sp_error *err) SP_MUST_CHECK;
+/* Deletes every expired record of t. */
+int sp_store_kv_expire(struct sp_store *s, enum sp_kv_table t, int64_t now,
+    size_t *removed, struct sp_error *err);
+
+/* The audit trail: append only, ordered by time per message. */
+struct sp_audit_event {
+	int64_t when;           /* unix seconds */
+	char id[SP_ID_LEN + 1]; /* message id, "" for events about none */
+	char event[32];         /* "sealed", "signin", "signin-failed", "view",
+	                           "download", "reply", "forward", "revoke", ... */
+	char actor[256];        /* an address, or "admin:USER" */
+	char detail[256];       /* no content: a file name hash, a reason... */
+};
+
+int sp_store_audit_add(struct sp_store *s, const struct sp_audit_event *ev,
+    struct sp_error *err) SP_MUST_CHECK;
+typedef int (*sp_store_audit_fn)(void *ctx, const struct sp_audit_event *ev);
+/* id NULL: every event. */
+int sp_store_audit_list(struct sp_store *s, const char *id,
+    sp_store_audit_fn fn, void *ctx, struct sp_error *err) SP_MUST_CHECK;
+
+#endif
