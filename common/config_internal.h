@@ -10,8 +10,6 @@
 
 #include "sp_config.h"
 
-#define SP_CONFIG_VALUE_MAX 4096 /* bytes of one value, continuations in */
-
 /* Parses text (trimmed, NUL-terminated) as the value of key k and stores
  * it in cfg, freeing what was there.  On failure returns SP_EFORMAT (or
  * SP_ENOMEM) and writes why, a phrase such as "\"x\" is not a size". */

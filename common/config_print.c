@@ -56,3 +56,17 @@ sp_config_load_or_report(
 	sp_diag_cleanup(&diag);
 	return rc;
 }
+
+const char *
+sp_config_get(
+    const struct sp_config *cfg, const char *name, char *buf, size_t cap)
+{
+	const struct sp_config_key *keys;
+	size_t i, n;
+
+	keys = sp_config_keys(&n);
+	for (i = 0; i < n; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return sp_config_value_format(&keys[i], cfg, buf, cap);
+	return NULL;
+}

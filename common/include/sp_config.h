@@ -27,6 +27,8 @@
 
 #include "sp_error.h"
 
+#define SP_CONFIG_VALUE_MAX 4096 /* bytes of one value, continuations in */
+
 struct sp_config {
 	char *path; /* the file it came from */
 
@@ -121,6 +123,12 @@ enum {
  * came from (file line or default). */
 void sp_config_print(
     const struct sp_config *cfg, FILE *fp, unsigned progs, bool verbose);
+
+/* The value of the key called name, as it would be written in a file,
+ * into buf (size cap; SP_CONFIG_VALUE_MAX + 1 always holds it); NULL when
+ * there is no such key.  An unset key gives "". */
+const char *sp_config_get(
+    const struct sp_config *cfg, const char *name, char *buf, size_t cap);
 
 /* The key table, for the documentation test and for tools. */
 enum sp_config_type {
