@@ -498,6 +498,101 @@ table_names_are_unique_and_documented_types_known(void **state)
 	}
 }
 
+/* The line sealpost.conf(5) gives under each key: type, default, bounds,
+ * programs.  Run with SEALPOST_PRINT_DOC=1 to print them all. */
+static void
+doc_line(const struct sp_config_key *k, const struct sp_config *cfg, char *buf,
+    size_t cap)
+{
+	char value[SP_CONFIG_VALUE_MAX + 1], def[SP_CONFIG_VALUE_MAX + 32];
+	char lo[32], hi[32], range[80] = "", progs[64];
+	const char *d;
+
+	d = sp_config_get(cfg, k->name, value, sizeof(value));
+	if (k->type == SP_CT_SIZE) {
+		sp_config_fmt_size(k->min, lo, sizeof(lo));
+		sp_config_fmt_size(k->max, hi, sizeof(hi));
+	} else if (k->type == SP_CT_DURATION) {
+		sp_config_fmt_duration((int64_t)k->min, lo, sizeof(lo));
+		sp_config_fmt_duration((int64_t)k->max, hi, sizeof(hi));
+	} else if (k->type == SP_CT_MODE) {
+		snprintf(lo, sizeof(lo), "%04o", (unsigned)k->min);
+		snprintf(hi, sizeof(hi), "%04o", (unsigned)k->max);
+	} else {
+		snprintf(lo, sizeof(lo), "%llu", (unsigned long long)k->min);
+		snprintf(hi, sizeof(hi), "%llu", (unsigned long long)k->max);
+	}
+	if (k->min != 0 || k->max != 0)
+		snprintf(range, sizeof(range), "; %s to %s", lo, hi);
+	if (k->def == NULL)
+		snprintf(def, sizeof(def), "required");
+	else if (d[0] == '\0')
+		snprintf(def, sizeof(def), "default unset");
+	else
+		snprintf(def, sizeof(def), "default \\fB%s\\fR", d);
+	snprintf(progs, sizeof(progs), "%s%s%s",
+	    k->progs & SP_PROG_MILTER ? ", milter" : "",
+	    k->progs & SP_PROG_PORTAL ? ", portal" : "",
+	    k->progs & SP_PROG_CTL ? ", sealpostctl" : "");
+	snprintf(buf, cap, "\\fI%s\\fR; %s%s; %s.",
+	    sp_config_type_name(k->type), def, range, progs + 2);
+}
+
+static char *
+read_man_page(void)
+{
+	const char *src = getenv("SEALPOST_SOURCE_DIR");
+	char path[1024];
+	char *text = calloc(1, 1 << 20);
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/docs/man/sealpost.conf.5",
+	    src != NULL ? src : "..");
+	fp = fopen(path, "r");
+	if (fp == NULL || text == NULL)
+		fail_msg("%s: cannot read it (set SEALPOST_SOURCE_DIR)", path);
+	if (fread(text, 1, (1 << 20) - 1, fp) == 0)
+		fail_msg("%s: empty", path);
+	fclose(fp);
+	return text;
+}
+
+static void
+every_key_is_documented_in_the_man_page(void **state)
+{
+	const struct sp_config_key *keys;
+	struct sp_config *cfg;
+	struct sp_diag d;
+	char want[SP_CONFIG_VALUE_MAX + 512], head[128], *man, *entry, *end;
+	size_t i, n;
+	bool print = getenv("SEALPOST_PRINT_DOC") != NULL;
+
+	(void)state;
+	CHECK_INT(parse(URL, &cfg, &d), SP_OK);
+	keys = sp_config_keys(&n);
+	for (i = 0; print && i < n; i++) {
+		doc_line(&keys[i], cfg, want, sizeof(want));
+		printf(".TP\n.B %s\n%s\n", keys[i].name, want);
+	}
+	man = read_man_page();
+	for (i = 0; i < n; i++) {
+		doc_line(&keys[i], cfg, want, sizeof(want));
+		snprintf(head, sizeof(head), "\n.B %s\n", keys[i].name);
+		entry = strstr(man, head);
+		if (entry == NULL)
+			fail_msg("sealpost.conf.5: got no entry \".B %s\"",
+			    keys[i].name);
+		entry += strlen(head);
+		end = strchr(entry, '\n');
+		*end = '\0';
+		CHECK_STR(entry, want);
+		*end = '\n';
+	}
+	sp_config_free(cfg);
+	sp_diag_cleanup(&d);
+	free(man);
+}
+
 int
 main(void)
 {
@@ -515,6 +610,7 @@ main(void)
 		cmocka_unit_test(load_reads_a_file_and_names_it),
 		cmocka_unit_test(
 		    table_names_are_unique_and_documented_types_known),
+		cmocka_unit_test(every_key_is_documented_in_the_man_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
