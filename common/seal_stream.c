@@ -172,7 +172,7 @@ sp_seal_header_keyid(const unsigned char *header, size_t len,
 
 	if ((rc = seal_header_parse(header, len, &h, err)) != SP_OK)
 		return rc;
-	memcpy(id, h.keyid, sizeof(h.keyid));
+	memcpy(id, h.keyid, strlen(h.keyid) + 1);
 	return SP_OK;
 }
 

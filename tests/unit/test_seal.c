@@ -47,6 +47,17 @@
 #define CHUNK      SP_SEAL_CHUNK
 #define MAX_CHUNKS 8
 
+#define CHECK_NONNULL(p)                                                       \
+	do {                                                                   \
+		if ((p) == NULL)                                               \
+			fail_msg("%s: got NULL, want a pointer", #p);          \
+	} while (0)
+#define CHECK_NULL(p)                                                          \
+	do {                                                                   \
+		if ((p) != NULL)                                               \
+			fail_msg("%s: got a pointer, want NULL", #p);          \
+	} while (0)
+
 /* ---- deterministic randomness ---- */
 
 static unsigned char rng_seed[32];
@@ -109,7 +120,7 @@ ring_add(struct ring *r, const char *id, const unsigned char seed[32])
 	memset(kp, 0, sizeof(*kp));
 	snprintf(kp->id, sizeof(kp->id), "%s", id);
 	kp->sk = sodium_malloc(SP_SK_BYTES);
-	assert_non_null(kp->sk);
+	CHECK_NONNULL(kp->sk);
 	crypto_box_seed_keypair(kp->pk, kp->sk, seed);
 	r->kr.keys = r->keys;
 	r->kr.n++;
@@ -154,7 +165,7 @@ collect(void *ctx, uint32_t seq, const unsigned char *c, size_t len)
 		fail_msg(
 		    "got more than %d chunks, want at most that", MAX_CHUNKS);
 	s->chunk[s->n] = malloc(len + 1);
-	assert_non_null(s->chunk[s->n]);
+	CHECK_NONNULL(s->chunk[s->n]);
 	memcpy(s->chunk[s->n], c, len);
 	s->len[s->n++] = len;
 	return SP_OK;
@@ -245,7 +256,9 @@ open_msg(const struct sp_keyring *kr, const char *id, const struct sealed *s,
 					o->untouched_out = false;
 			break;
 		}
-		assert_true(o->len + n <= o->cap);
+		if (o->len + n > o->cap)
+			fail_msg("plaintext: got %zu bytes, want at most %zu",
+			    o->len + n, o->cap);
 		memcpy(o->plain + o->len, out, n);
 		o->len += n;
 	}
@@ -270,14 +283,14 @@ fix_setup(void **state)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 
-	assert_non_null(f);
+	CHECK_NONNULL(f);
 	ring_add_byte(&f->ring, "0000000000000a01", 0x11);
 	sp_id_new(f->id);
 	f->size = 3 * CHUNK + 5;
 	f->msg = malloc(f->size);
 	f->plain = malloc(f->size);
-	assert_non_null(f->msg);
-	assert_non_null(f->plain);
+	CHECK_NONNULL(f->msg);
+	CHECK_NONNULL(f->plain);
 	pattern_fill(f->msg, f->size);
 	*state = f;
 	return 0;
@@ -677,7 +690,7 @@ malformed_header_is_refused_with_reason(void **state)
 		CHECK_INT(sp_opener_new(&op, &f->ring.kr, f->id, h, len, &err),
 		    SP_EFORMAT);
 		CHECK_CONTAINS(err.msg, c->want);
-		assert_null(op);
+		CHECK_NULL(op);
 	}
 	CHECK_INT(sp_seal_header_keyid(NULL, 10, kid, &err), SP_EFORMAT);
 	CHECK_INT(
@@ -708,11 +721,16 @@ sealer_stops_on_callback_failure_and_misuse(void **state)
 	CHECK_INT(sp_sealer_new(&s, &f->ring.keys[0], "not-an-id",
 	              refuse_second, NULL, &err),
 	    SP_EINVAL);
-	assert_null(s);
+	CHECK_NULL(s);
 	snprintf(bad.id, sizeof(bad.id), "has space");
 	CHECK_INT(sp_sealer_new(&s, &bad, f->id, refuse_second, NULL, &err),
 	    SP_EINVAL);
 	CHECK_CONTAINS(err.msg, "outside [0-9A-Za-z_-]");
+	bad = f->ring.keys[0];
+	memset(bad.pk, 0, sizeof(bad.pk)); /* a low-order point */
+	CHECK_INT(sp_sealer_new(&s, &bad, f->id, refuse_second, NULL, &err),
+	    SP_EINVAL);
+	CHECK_CONTAINS(err.msg, "public key is not usable");
 
 	CHECK_INT(sp_sealer_new(
 	              &s, &f->ring.keys[0], f->id, refuse_second, NULL, &err),
@@ -917,7 +935,7 @@ unhex(const char *field, const char *v, size_t *n)
 	size_t hlen = strlen(v);
 	unsigned char *b = malloc(hlen / 2 + 1);
 
-	assert_non_null(b);
+	CHECK_NONNULL(b);
 	if (sodium_hex2bin(b, hlen / 2 + 1, v, hlen, NULL, n, NULL) != 0 ||
 	    *n * 2 != hlen)
 		fail_msg(
@@ -954,17 +972,21 @@ kat_field(struct kat *k, const char *f, const char *v)
 	} else if (strcmp(f, "plaintext_pattern") == 0) {
 		k->plain_len = strtoul(v, NULL, 10);
 		k->plain = malloc(k->plain_len + 1);
-		assert_non_null(k->plain);
+		CHECK_NONNULL(k->plain);
 		pattern_fill(k->plain, k->plain_len);
 	} else if (strcmp(f, "header") == 0) {
 		unsigned char *b = unhex(f, v, &n);
 
-		assert_true(n <= sizeof(k->s.header));
+		if (n > sizeof(k->s.header))
+			fail_msg("header: got %zu bytes, want at most %zu", n,
+			    sizeof(k->s.header));
 		memcpy(k->s.header, b, n);
 		k->s.header_len = n;
 		free(b);
 	} else if (strcmp(f, "chunk") == 0) {
-		assert_true(k->s.n < MAX_CHUNKS);
+		if (k->s.n == MAX_CHUNKS)
+			fail_msg("chunks: got more than %d, want at most that",
+			    MAX_CHUNKS);
 		k->s.chunk[k->s.n] = unhex(f, v, &k->s.len[k->s.n]);
 		k->s.n++;
 	} else {
@@ -986,7 +1008,7 @@ read_file(const char *path)
 	size = ftell(fp);
 	rewind(fp);
 	buf = malloc((size_t)size + 1);
-	assert_non_null(buf);
+	CHECK_NONNULL(buf);
 	CHECK_INT(fread(buf, 1, (size_t)size, fp), size);
 	buf[size] = '\0';
 	fclose(fp);
@@ -1020,7 +1042,7 @@ kat_load(const char *name, struct kat *k)
 		kat_field(k, line, sp + 1);
 	}
 	free(text);
-	assert_non_null(k->plain);
+	CHECK_NONNULL(k->plain);
 }
 
 static void
@@ -1067,7 +1089,7 @@ kat_pinned_vectors_open_with_pinned_key(void **state)
 		memset(&o, 0, sizeof(o));
 		o.cap = k.plain_len;
 		o.plain = malloc(o.cap + 1);
-		assert_non_null(o.plain);
+		CHECK_NONNULL(o.plain);
 		if (open_msg(&r.kr, k.msg_id, &k.s, &o) != SP_OK)
 			fail_msg("%s: got \"%s\", want it to open",
 			    kat_specs[i].name, o.err.msg);
