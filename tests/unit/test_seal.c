@@ -36,6 +36,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,6 +364,84 @@ push_sizes_do_not_change_the_chunks(void **state)
 		CHECK_MEM(b.chunk[i], b.len[i], a.chunk[i], a.len[i]);
 	sealed_free(&a);
 	sealed_free(&b);
+}
+
+/* Reads a whole file into a new buffer, NUL added; *len gets its size. */
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char *buf;
+	long size;
+
+	if (fp == NULL)
+		fail_msg("cannot open %s: got no file, want it readable", path);
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)size + 1);
+	CHECK_NONNULL(buf);
+	CHECK_INT(fread(buf, 1, (size_t)size, fp), size);
+	buf[size] = '\0'; /* so that text files can be read as strings */
+	fclose(fp);
+	*len = (size_t)size;
+	return buf;
+}
+
+static void
+round_trip_corpus_file(struct fix *f, const char *path)
+{
+	struct sealed s;
+	struct opened o;
+	unsigned char *msg;
+	size_t len;
+
+	msg = slurp(path, &len);
+	seal_msg(&f->ring.keys[0], f->id, msg, len, 9000, &s);
+	memset(&o, 0, sizeof(o));
+	o.cap = len;
+	o.plain = malloc(len + 1);
+	CHECK_NONNULL(o.plain);
+	if (open_msg(&f->ring.kr, f->id, &s, &o) != SP_OK)
+		fail_msg("%s: got \"%s\", want it to open", path, o.err.msg);
+	CHECK_MEM(o.plain, o.len, msg, len);
+	free(o.plain);
+	free(msg);
+	sealed_free(&s);
+}
+
+/* The real messages of the shared corpus (SEALPOST_CORPUS, or
+ * ../shared/corpus beside the source tree), byte for byte. */
+static void
+round_trip_keeps_corpus_messages_byte_for_byte(void **state)
+{
+	const char *env = getenv("SEALPOST_CORPUS");
+	const char *src = getenv("SEALPOST_SOURCE_DIR");
+	char dir[4096], path[8192];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	if (env != NULL)
+		snprintf(dir, sizeof(dir), "%s", env);
+	else
+		snprintf(
+		    dir, sizeof(dir), "%s/../shared/corpus", src ? src : "..");
+	if ((d = opendir(dir)) == NULL) {
+		printf("corpus absent at %s (set SEALPOST_CORPUS): skipped\n",
+		    dir);
+		skip();
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strstr(de->d_name, ".md") != NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		round_trip_corpus_file(*state, path);
+		n++;
+	}
+	closedir(d);
+	if (n == 0)
+		fail_msg("corpus %s: got no messages, want some", dir);
 }
 
 /* ---- refusals ---- */
@@ -994,32 +1073,12 @@ kat_field(struct kat *k, const char *f, const char *v)
 	}
 }
 
-static char *
-read_file(const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long size;
-
-	if (fp == NULL)
-		fail_msg("cannot read %s: got no file, want the pinned vector",
-		    path);
-	fseek(fp, 0, SEEK_END);
-	size = ftell(fp);
-	rewind(fp);
-	buf = malloc((size_t)size + 1);
-	CHECK_NONNULL(buf);
-	CHECK_INT(fread(buf, 1, (size_t)size, fp), size);
-	buf[size] = '\0';
-	fclose(fp);
-	return buf;
-}
-
 static void
 kat_load(const char *name, struct kat *k)
 {
 	const char *src = getenv("SEALPOST_SOURCE_DIR");
 	char path[4096], *text, *line, *next, *sp;
+	size_t len;
 
 	if (src == NULL)
 		fail_msg("SEALPOST_SOURCE_DIR: got unset, want the source "
@@ -1027,7 +1086,7 @@ kat_load(const char *name, struct kat *k)
 	snprintf(
 	    path, sizeof(path), "%s/tests/unit/kat/seal_v1_%s.kat", src, name);
 	memset(k, 0, sizeof(*k));
-	text = read_file(path);
+	text = (char *)slurp(path, &len);
 	for (line = text; *line != '\0'; line = next) {
 		next = strchr(line, '\n');
 		next = next ? next + 1 : line + strlen(line);
@@ -1108,6 +1167,7 @@ main(int argc, char **argv)
 #define FIX(t) cmocka_unit_test_setup_teardown(t, fix_setup, fix_teardown)
 		FIX(round_trip_keeps_every_byte_for_edge_sizes),
 		FIX(push_sizes_do_not_change_the_chunks),
+		FIX(round_trip_keeps_corpus_messages_byte_for_byte),
 		FIX(tampered_header_byte_is_refused),
 		FIX(tampered_chunk_byte_is_refused_before_output),
 		FIX(truncated_message_is_refused),
