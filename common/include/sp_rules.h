@@ -11,6 +11,17 @@
  * sp_rules_decide().  The first rule whose conditions hold decides:
  * encrypt with a template, or skip.  sp_rules_envelope_only() tells,
  * before headers are seen, whether the decision can already be made.
+ *
+ * Errors: sp_rules_parse/sp_rules_load put every problem into diag as
+ * "file:line:column: expected X, found Y" and return SP_ECONFIG (SP_EIO
+ * when the file cannot be read, SP_ENOMEM); no set is returned then, so a
+ * reload that fails leaves the caller with the set it had.
+ *
+ * Threads: a set is never changed after loading; sp_ruleset_ref/unref
+ * use an atomic count and may be called from any thread.  Deciding takes
+ * time in proportion to the envelope, the headers looked at and the rules
+ * that can match (domain conditions are found through a hash index), not
+ * to the number of domain rules.
  */
 #ifndef SP_RULES_H
 #define SP_RULES_H
@@ -59,6 +70,8 @@ enum sp_action {
 	SP_ACTION_ENCRYPT,
 };
 
+/* rule and tmpl point into the rule set: keep a reference to the set
+ * while using them. */
 struct sp_decision {
 	enum sp_action action;
 	const char *rule;               /* deciding rule's name, or NULL */
@@ -79,6 +92,7 @@ int sp_rules_parse(const char *name, const char *text, size_t len,
 struct sp_ruleset *sp_ruleset_ref(struct sp_ruleset *rs);
 void sp_ruleset_unref(struct sp_ruleset *rs);
 size_t sp_ruleset_nrules(const struct sp_ruleset *rs);
+/* Templates the file defines (the four built-ins are not counted). */
 size_t sp_ruleset_ntemplates(const struct sp_ruleset *rs);
 /* Built-in or admin template by name, or NULL. */
 const struct sp_template *sp_ruleset_template(
@@ -87,6 +101,9 @@ const struct sp_template *sp_ruleset_template(
 /* True when no rule looks at headers, so the decision can be made from
  * the envelope alone; false otherwise.  True also when the set is empty. */
 bool sp_rules_envelope_only(const struct sp_ruleset *rs);
+/* Fills *out (clean it with sp_decision_cleanup, also on failure it is
+ * left clean).  rs may be NULL (no rules: SP_ACTION_NONE).  Returns SP_OK
+ * or SP_ENOMEM. */
 int sp_rules_decide(const struct sp_ruleset *rs,
     const struct sp_rules_input *in, struct sp_decision *out) SP_MUST_CHECK;
 void sp_decision_cleanup(struct sp_decision *d);
