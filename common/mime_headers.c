@@ -37,8 +37,8 @@ field_name_len(const char *m, size_t i, size_t e, size_t *colon)
 }
 
 static int
-push_header(struct sp_header **hs, size_t *n, size_t *cap,
-    const struct sp_header *h)
+push_header(
+    struct sp_header **hs, size_t *n, size_t *cap, const struct sp_header *h)
 {
 	struct sp_header *nh;
 
@@ -77,7 +77,8 @@ sp_mime_split_headers(const char *msg, size_t len, struct sp_header **headers,
 			break;
 		}
 		if (open && (msg[i] == ' ' || msg[i] == '\t')) {
-			h.value_len = (size_t)(msg + value_end(msg, e) - h.value);
+			h.value_len =
+			    (size_t)(msg + value_end(msg, e) - h.value);
 		} else if ((nl = field_name_len(msg, i, e, &colon)) > 0) {
 			if (open && push_header(&hs, &n, &cap, &h) != SP_OK)
 				goto fail;

@@ -19,10 +19,38 @@
 /* windows-1252 for 0x80-0x9f; the five holes map to the Latin-1 C1
  * code point, as Windows itself does. */
 static const uint16_t cp1252_high[32] = {
-	0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
-	0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+	0x20ac,
+	0x0081,
+	0x201a,
+	0x0192,
+	0x201e,
+	0x2026,
+	0x2020,
+	0x2021,
+	0x02c6,
+	0x2030,
+	0x0160,
+	0x2039,
+	0x0152,
+	0x008d,
+	0x017d,
+	0x008f,
+	0x0090,
+	0x2018,
+	0x2019,
+	0x201c,
+	0x201d,
+	0x2022,
+	0x2013,
+	0x2014,
+	0x02dc,
+	0x2122,
+	0x0161,
+	0x203a,
+	0x0153,
+	0x009d,
+	0x017e,
+	0x0178,
 };
 
 /* Names mail uses that iconv does not know, or knows as a smaller set. */
@@ -209,7 +237,7 @@ charset_iconv_name(const char *cs)
 	size_t i;
 
 	for (i = 0; i < sizeof(charset_aliases) / sizeof(charset_aliases[0]);
-	    i++)
+	     i++)
 		if (strcasecmp(cs, charset_aliases[i].label) == 0)
 			return charset_aliases[i].iconv_name;
 	return cs;
@@ -514,8 +542,7 @@ tidy_output(char *s, size_t len)
 }
 
 int
-sp_mime_decode_header(const char *raw, size_t len, char **out,
-    size_t *outlen)
+sp_mime_decode_header(const char *raw, size_t len, char **out, size_t *outlen)
 {
 	struct decoder d;
 	char *u = NULL;
@@ -620,7 +647,7 @@ static int
 put_word(struct sp_mime_buf *b, const unsigned char *s, size_t n, bool q)
 {
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	                          "abcdefghijklmnopqrstuvwxyz0123456789+/";
 	char tmp[4];
 	size_t i;
 	uint32_t v;
@@ -652,8 +679,8 @@ put_word(struct sp_mime_buf *b, const unsigned char *s, size_t n, bool q)
 /* Encoded words of whole characters, each at most 75 characters, one a
  * line after the first. */
 static int
-encode_words(struct sp_mime_buf *b, const char *text, size_t len,
-    size_t used, const char *eol)
+encode_words(struct sp_mime_buf *b, const char *text, size_t len, size_t used,
+    const char *eol)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t i = 0, j, n, cost, avail, nonsafe = 0;
@@ -674,8 +701,9 @@ encode_words(struct sp_mime_buf *b, const char *text, size_t len,
 			if (cost > avail && j > i)
 				break;
 		}
-		if (!first && (buf_put(b, eol, strlen(eol)) != SP_OK ||
-				  buf_put(b, " ", 1) != SP_OK))
+		if (!first &&
+		    (buf_put(b, eol, strlen(eol)) != SP_OK ||
+		        buf_put(b, " ", 1) != SP_OK))
 			return SP_ENOMEM;
 		if (put_word(b, s + i, j - i, q) != SP_OK)
 			return SP_ENOMEM;
@@ -686,8 +714,8 @@ encode_words(struct sp_mime_buf *b, const char *text, size_t len,
 }
 
 int
-sp_mime_encode_header(const char *utf8, size_t len, size_t used,
-    const char *eol, char **out)
+sp_mime_encode_header(
+    const char *utf8, size_t len, size_t used, const char *eol, char **out)
 {
 	struct sp_mime_buf text = { 0 }, b = { 0 };
 	int rc = SP_ENOMEM;

@@ -56,7 +56,7 @@ eval_init(struct eval *e, const struct sp_ruleset *rs,
 		return SP_ENOMEM;
 	for (i = 0; i < in->nrcpt; i++)
 		if (rules_addr_norm(in->rcpts[i] ? in->rcpts[i] : "", true,
-			&e->rcpts[i]) != SP_OK)
+		        &e->rcpts[i]) != SP_OK)
 			return SP_ENOMEM;
 	for (i = 0; i < in->nheaders; i++)
 		if (in->headers[i].name_len == 7 &&
@@ -257,7 +257,7 @@ cond_holds(struct eval *e, const struct rules_cond *c, int *rc)
 	case COND_SENDER_DOMAIN:
 	case COND_RCPT_DOMAIN:
 		return bsearch(&c->id, e->hits, e->nhits, sizeof(*e->hits),
-			   cmp_u32) != NULL;
+		           cmp_u32) != NULL;
 	case COND_SENDER:
 		return addr_in(e->sender, c->vals, c->nvals);
 	case COND_RCPT:
@@ -269,7 +269,7 @@ cond_holds(struct eval *e, const struct rules_cond *c, int *rc)
 	case COND_SUBJECT_CONTAINS:
 		return e->subject_idx >= 0 &&
 		    text_has(header_folded(e, (size_t)e->subject_idx, rc),
-			c->vals, c->nvals);
+		        c->vals, c->nvals);
 	case COND_HEADER:
 		return header_cond(e, c, rc);
 	}
@@ -320,8 +320,8 @@ tag_ranges(struct eval *e, const struct rules_rule *r, struct range **out,
 		for (j = 0; j < c->nvals && rc == SP_OK; j++) {
 			vlen = strlen(c->vals[j]);
 			for (p = f; (p = memmem(p, flen - (size_t)(p - f),
-					 c->vals[j], vlen)) != NULL;
-			    p += vlen) {
+			                 c->vals[j], vlen)) != NULL;
+			     p += vlen) {
 				if (n == cap) {
 					cap = cap ? cap * 2 : 8;
 					nr = realloc(rg, cap * sizeof(*nr));
@@ -401,8 +401,8 @@ remove_ranges(const char *s, size_t len, struct range *rg, size_t n)
 }
 
 static int
-decision_subject(struct eval *e, const struct rules_rule *r,
-    struct sp_decision *out)
+decision_subject(
+    struct eval *e, const struct rules_rule *r, struct sp_decision *out)
 {
 	struct range *rg = NULL;
 	size_t n = 0;

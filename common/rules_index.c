@@ -61,7 +61,7 @@ map_find(const struct rules_map *m, const char *key, size_t klen, uint64_t h)
 	if (m->cap == 0)
 		return NULL;
 	for (j = h & (m->cap - 1); m->slots[j].key != NULL;
-	    j = (j + 1) & (m->cap - 1)) {
+	     j = (j + 1) & (m->cap - 1)) {
 		struct rules_map_slot *s = &m->slots[j];
 
 		if (s->hash == h && s->klen == klen &&
@@ -101,10 +101,11 @@ rules_map_put(struct rules_map *m, const char *key, size_t klen, size_t val,
 }
 
 bool
-rules_map_get(const struct rules_map *m, const char *key, size_t klen,
-    size_t *val)
+rules_map_get(
+    const struct rules_map *m, const char *key, size_t klen, size_t *val)
 {
-	struct rules_map_slot *s = map_find(m, key, klen, hash_bytes(key, klen));
+	struct rules_map_slot *s =
+	    map_find(m, key, klen, hash_bytes(key, klen));
 
 	if (s == NULL || s->key == NULL)
 		return false;
@@ -144,7 +145,7 @@ domain_valid(const char *d)
 		if (label == 0 && c == '-')
 			return false;
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			c == '-'))
+		        c == '-'))
 			return false;
 		label++;
 	}
@@ -201,7 +202,7 @@ rules_addr_norm(const char *in, bool loose, char **out)
 	*out = NULL;
 	if (at == NULL)
 		return loose ? rules_fold(in, strlen(in), out, NULL, NULL)
-			     : SP_EFORMAT;
+		             : SP_EFORMAT;
 	llen = (size_t)(at - in);
 	rc = rules_domain_norm(at + 1, strlen(at + 1), &dom);
 	if (rc == SP_EFORMAT && loose)
@@ -214,7 +215,8 @@ rules_addr_norm(const char *in, bool loose, char **out)
 		return SP_ENOMEM;
 	}
 	for (i = 0; i < llen; i++)
-		res[i] = (char)(in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i]);
+		res[i] =
+		    (char)(in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i]);
 	res[llen] = '@';
 	memcpy(res + llen + 1, dom, strlen(dom) + 1);
 	free(dom);
@@ -290,8 +292,7 @@ fold_cp(uint32_t cp)
 }
 
 int
-rules_fold(const char *s, size_t len, char **out, size_t *outlen,
-    size_t **map)
+rules_fold(const char *s, size_t len, char **out, size_t *outlen, size_t **map)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, o = 0, n, k, *m = NULL;
@@ -302,8 +303,8 @@ rules_fold(const char *s, size_t len, char **out, size_t *outlen,
 	/* Lower case never takes more than 4 bytes for a character, and a
 	 * character of 1 byte stays 1 byte (ASCII, or a copied stray). */
 	f = malloc(len * 3 + 1);
-	if (f == NULL || (map != NULL && (m = malloc((len * 3 + 1) *
-					      sizeof(*m))) == NULL)) {
+	if (f == NULL ||
+	    (map != NULL && (m = malloc((len * 3 + 1) * sizeof(*m))) == NULL)) {
 		free(f);
 		return SP_ENOMEM;
 	}

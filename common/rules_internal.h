@@ -87,7 +87,6 @@ struct sp_ruleset {
 	bool envelope_only;
 };
 
-
 /* The lexer: words, "strings", braces, ';' and line ends. */
 enum rules_tok_type {
 	TOK_EOF,
@@ -125,8 +124,8 @@ void rules_lex_init(struct rules_lexer *lx, const char *name, const char *s,
 /* The next token, or the peeked one; a string error is reported and the
  * string is returned as far as it went.  Returns SP_OK or SP_ENOMEM. */
 int rules_lex_next(struct rules_lexer *lx, struct rules_tok *t) SP_MUST_CHECK;
-int rules_lex_peek(struct rules_lexer *lx,
-    const struct rules_tok **t) SP_MUST_CHECK;
+int rules_lex_peek(
+    struct rules_lexer *lx, const struct rules_tok **t) SP_MUST_CHECK;
 void rules_tok_free(struct rules_tok *t);
 /* How a token is shown in "found ...": quoted and made printable. */
 void rules_tok_describe(const struct rules_tok *t, char *buf, size_t cap);
@@ -134,15 +133,15 @@ void rules_tok_describe(const struct rules_tok *t, char *buf, size_t cap);
  * token's description, or found when t is NULL). */
 void rules_error(struct rules_lexer *lx, unsigned line, unsigned col,
     const char *what, const char *found);
-void rules_error_tok(struct rules_lexer *lx, const struct rules_tok *t,
-    const char *what);
+void rules_error_tok(
+    struct rules_lexer *lx, const struct rules_tok *t, const char *what);
 
 extern const struct sp_template rules_builtin[4];
 
-int rules_map_put(struct rules_map *m, const char *key, size_t klen,
-    size_t val, size_t *existing) SP_MUST_CHECK;
-bool rules_map_get(const struct rules_map *m, const char *key, size_t klen,
-    size_t *val);
+int rules_map_put(struct rules_map *m, const char *key, size_t klen, size_t val,
+    size_t *existing) SP_MUST_CHECK;
+bool rules_map_get(
+    const struct rules_map *m, const char *key, size_t klen, size_t *val);
 void rules_map_free(struct rules_map *m);
 
 /* A domain in lower case A-label form into *out (free it): SP_OK,

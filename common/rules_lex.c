@@ -33,8 +33,8 @@ rules_error(struct rules_lexer *lx, unsigned line, unsigned col,
 }
 
 void
-rules_error_tok(struct rules_lexer *lx, const struct rules_tok *t,
-    const char *what)
+rules_error_tok(
+    struct rules_lexer *lx, const struct rules_tok *t, const char *what)
 {
 	char buf[96];
 

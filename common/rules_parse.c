@@ -21,13 +21,13 @@
 const struct sp_template rules_builtin[4] = {
 	{ "encrypt-only",
 	    SP_RIGHT_READ | SP_RIGHT_REPLY | SP_RIGHT_REPLY_ALL |
-		SP_RIGHT_FORWARD | SP_RIGHT_DOWNLOAD | SP_RIGHT_PRINT,
+	        SP_RIGHT_FORWARD | SP_RIGHT_DOWNLOAD | SP_RIGHT_PRINT,
 	    0, NULL },
 	{ "do-not-forward", SP_RIGHT_READ | SP_RIGHT_REPLY | SP_RIGHT_REPLY_ALL,
 	    0, NULL },
 	{ "confidential",
 	    SP_RIGHT_READ | SP_RIGHT_REPLY | SP_RIGHT_REPLY_ALL |
-		SP_RIGHT_DOWNLOAD | SP_RIGHT_PRINT,
+	        SP_RIGHT_DOWNLOAD | SP_RIGHT_PRINT,
 	    0, NULL },
 	{ "confidential-view-only", SP_RIGHT_READ | SP_RIGHT_REPLY, 0, NULL },
 };
@@ -159,7 +159,8 @@ push_val(struct rules_cond *c, char *v)
 
 	/* Grows at each power of two. */
 	if ((c->nvals & (c->nvals - 1)) == 0) {
-		nv = realloc(c->vals, (c->nvals ? c->nvals * 2 : 1) * sizeof(*nv));
+		nv = realloc(
+		    c->vals, (c->nvals ? c->nvals * 2 : 1) * sizeof(*nv));
 		if (nv == NULL) {
 			free(v);
 			return SP_ENOMEM;
@@ -266,8 +267,9 @@ cond_kind_lookup(const struct rules_tok *t, enum rules_cond_kind *kind)
 {
 	size_t i;
 
-	for (i = 0; t->type == TOK_WORD && i < sizeof(cond_names) /
-				   sizeof(cond_names[0]); i++)
+	for (i = 0; t->type == TOK_WORD &&
+	     i < sizeof(cond_names) / sizeof(cond_names[0]);
+	     i++)
 		if (strcmp(t->text, cond_names[i].name) == 0) {
 			*kind = cond_names[i].kind;
 			return true;
@@ -334,7 +336,10 @@ parse_cond(struct parser *p, struct rules_rule *r, bool except)
 		parse_values(p, &c);
 	if (c.kind != COND_ANY && c.nvals == 0 && errs == p->lx.nerr)
 		rules_error_tok(&p->lx, peek(p), what);
-	end_stmt(p);
+	if (errs == p->lx.nerr)
+		end_stmt(p);
+	else
+		skip_stmt(p);
 	if (push_cond(p, r, &c) != SP_OK) {
 		cond_free(&c);
 		p->oom = 1;
@@ -432,8 +437,8 @@ error_duplicate(struct parser *p, const struct rules_tok *name,
 {
 	char found[160];
 
-	snprintf(found, sizeof(found), "\"%.100s\" (already defined at line %zu)",
-	    name->text, first_line);
+	snprintf(found, sizeof(found),
+	    "\"%.100s\" (already defined at line %zu)", name->text, first_line);
 	rules_error(&p->lx, name->line, name->col, what, found);
 }
 
@@ -476,8 +481,8 @@ rule_body(struct parser *p, size_t ri, struct rules_tok *close)
 		else if (tok_is(&t, "encrypt") || tok_is(&t, "skip"))
 			parse_action(p, ri, &t);
 		else {
-			rules_error_tok(&p->lx, &t,
-			    "match, except, encrypt or skip");
+			rules_error_tok(
+			    &p->lx, &t, "match, except, encrypt or skip");
 			if (!tok_ends_stmt(&t))
 				skip_stmt(p);
 		}
@@ -503,8 +508,8 @@ parse_rule(struct parser *p)
 	if (!block_head(p, "rule", &name))
 		return;
 	next(p, &brace);
-	rc = rules_map_put(&p->rule_names, name.text, name.len, name.line,
-	    &first);
+	rc = rules_map_put(
+	    &p->rule_names, name.text, name.len, name.line, &first);
 	if (rc == SP_EEXIST)
 		error_duplicate(p, &name, "a new rule name", first);
 	else if (rc != SP_OK)
@@ -518,7 +523,8 @@ parse_rule(struct parser *p)
 	rule_body(p, ri, &close);
 	if (close.type == TOK_RBRACE &&
 	    p->rs->rules[ri].action == SP_ACTION_NONE) {
-		snprintf(what, sizeof(what), "encrypt or skip in rule \"%.100s\"",
+		snprintf(what, sizeof(what),
+		    "encrypt or skip in rule \"%.100s\"",
 		    p->rs->rules[ri].name);
 		rules_error_tok(&p->lx, &close, what);
 	}
@@ -592,10 +598,10 @@ template_stmt(struct parser *p, const struct rules_tok *t,
 			rules_error_tok(&p->lx, &v,
 			    "a right (read, reply, reply-all, forward, "
 			    "download or print)");
-		else if (tok_is(t, "expire") && !parse_duration(v.text,
-						    &tp->expire))
-			rules_error_tok(&p->lx, &v,
-			    "a duration such as 14d or 36h");
+		else if (tok_is(t, "expire") &&
+		    !parse_duration(v.text, &tp->expire))
+			rules_error_tok(
+			    &p->lx, &v, "a duration such as 14d or 36h");
 		else if (tok_is(t, "brand")) {
 			free((char *)tp->brand);
 			tp->brand = v.text;
@@ -624,13 +630,13 @@ template_name_ok(struct parser *p, const struct rules_tok *name)
 	size_t idx;
 
 	if (builtin_lookup(name->text) != NULL) {
-		rules_error_tok(&p->lx, name,
-		    "a template name that is not built in");
+		rules_error_tok(
+		    &p->lx, name, "a template name that is not built in");
 		return false;
 	}
 	if (rules_map_get(&p->tmpl_names, name->text, name->len, &idx)) {
-		error_duplicate(p, name, "a new template name",
-		    p->tmpl_lines[idx]);
+		error_duplicate(
+		    p, name, "a new template name", p->tmpl_lines[idx]);
 		return false;
 	}
 	return true;
@@ -655,7 +661,7 @@ add_template(struct parser *p, struct sp_template *tp, unsigned line)
 			return SP_ENOMEM;
 	}
 	if (rules_map_put(&p->tmpl_names, tp->name, strlen(tp->name),
-		rs->ntmpls, NULL) != SP_OK)
+	        rs->ntmpls, NULL) != SP_OK)
 		return SP_ENOMEM;
 	p->tmpl_lines[rs->ntmpls] = line;
 	rs->tmpls[rs->ntmpls++] = *tp;
@@ -683,8 +689,8 @@ parse_template(struct parser *p)
 		rules_tok_free(&t);
 	}
 	snprintf(what, sizeof(what), "%s template \"%.100s\"%s",
-	    t.type == TOK_EOF ? "\"}\" to close" : "rights in",
-	    name.text, t.type == TOK_EOF ? "" : " before its end");
+	    t.type == TOK_EOF ? "\"}\" to close" : "rights in", name.text,
+	    t.type == TOK_EOF ? "" : " before its end");
 	if (t.type == TOK_EOF || !have_rights)
 		rules_error_tok(&p->lx, &t, what);
 	tp.name = name.text;
@@ -692,6 +698,30 @@ parse_template(struct parser *p)
 		return;
 	free(name.text);
 	free((char *)tp.brand);
+}
+
+/* After an error outside any block: skips to the end of the line, and
+ * over a whole { ... } block met on the way. */
+static void
+skip_top(struct parser *p, bool in_brace)
+{
+	struct rules_tok t;
+	unsigned depth = in_brace;
+
+	for (;;) {
+		const struct rules_tok *pk = peek(p);
+
+		if (pk->type == TOK_EOF ||
+		    (depth == 0 &&
+		        (pk->type == TOK_NL || pk->type == TOK_SEMI)))
+			return;
+		next(p, &t);
+		if (t.type == TOK_LBRACE)
+			depth++;
+		else if (t.type == TOK_RBRACE && depth > 0)
+			depth--;
+		rules_tok_free(&t);
+	}
 }
 
 static void
@@ -709,8 +739,7 @@ parse_file(struct parser *p)
 			parse_template(p);
 		else if (t.type != TOK_NL && t.type != TOK_SEMI) {
 			rules_error_tok(&p->lx, &t, "rule or template");
-			if (!tok_ends_stmt(&t))
-				skip_stmt(p);
+			skip_top(p, t.type == TOK_LBRACE);
 		}
 		rules_tok_free(&t);
 	}
@@ -728,8 +757,9 @@ resolve_refs(struct parser *p)
 	for (i = 0; i < p->nrefs; i++) {
 		r = &p->refs[i];
 		tp = builtin_lookup(r->name);
-		if (tp == NULL && rules_map_get(&p->tmpl_names, r->name,
-				      strlen(r->name), &idx))
+		if (tp == NULL &&
+		    rules_map_get(
+		        &p->tmpl_names, r->name, strlen(r->name), &idx))
 			tp = &p->rs->tmpls[idx];
 		if (tp != NULL) {
 			p->rs->rules[r->rule].tmpl = tp;
@@ -832,8 +862,8 @@ sp_rules_load(const char *path, struct sp_ruleset **out, struct sp_diag *diag)
 		goto out;
 	}
 	if (st.st_size > (off_t)RULES_FILE_MAX) {
-		sp_diag_add(diag, "%s: larger than %u bytes", path,
-		    RULES_FILE_MAX);
+		sp_diag_add(
+		    diag, "%s: larger than %u bytes", path, RULES_FILE_MAX);
 		rc = SP_ETOOBIG;
 		goto out;
 	}
@@ -866,8 +896,8 @@ sp_ruleset_ref(struct sp_ruleset *rs)
 void
 sp_ruleset_unref(struct sp_ruleset *rs)
 {
-	if (rs != NULL && atomic_fetch_sub_explicit(&rs->refs, 1,
-			      memory_order_acq_rel) == 1)
+	if (rs != NULL &&
+	    atomic_fetch_sub_explicit(&rs->refs, 1, memory_order_acq_rel) == 1)
 		rules_free(rs);
 }
 

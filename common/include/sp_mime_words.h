@@ -35,8 +35,8 @@
 /* Decodes the raw value (after "Name:") of len bytes into a new
  * NUL-terminated UTF-8 string *out (free() it), its length in *outlen
  * (may be NULL).  Returns SP_OK, or SP_ENOMEM. */
-int sp_mime_decode_header(const char *raw, size_t len, char **out,
-    size_t *outlen) SP_MUST_CHECK;
+int sp_mime_decode_header(
+    const char *raw, size_t len, char **out, size_t *outlen) SP_MUST_CHECK;
 
 /* Encodes the UTF-8 text of len bytes as a header value into a new
  * string *out.  used: characters already on the first line ("Subject: "
@@ -53,8 +53,8 @@ struct sp_mime_buf {
 	size_t len;
 	size_t cap;
 };
-int sp_mime_buf_raw(struct sp_mime_buf *b, const char *s,
-    size_t len) SP_MUST_CHECK;
+int sp_mime_buf_raw(
+    struct sp_mime_buf *b, const char *s, size_t len) SP_MUST_CHECK;
 
 /* Splits the header section of a raw message into *headers (an array to
  * free(); names and values point into msg).  *body_off is where the body

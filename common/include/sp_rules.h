@@ -26,6 +26,7 @@
 #ifndef SP_RULES_H
 #define SP_RULES_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -107,6 +108,24 @@ bool sp_rules_envelope_only(const struct sp_ruleset *rs);
 int sp_rules_decide(const struct sp_ruleset *rs,
     const struct sp_rules_input *in, struct sp_decision *out) SP_MUST_CHECK;
 void sp_decision_cleanup(struct sp_decision *d);
+
+/* The current set of a running program, swapped on reload.  _get returns
+ * a new reference (sp_ruleset_unref it when the message is done); a
+ * message keeps the set it started with.  _reload loads path and swaps
+ * only on success: on error the old set stays and diag says why. */
+struct sp_rules_holder {
+	pthread_mutex_t mu;
+	struct sp_ruleset *cur;
+};
+/* Takes over the caller's reference to rs (may be NULL). */
+void sp_rules_holder_init(struct sp_rules_holder *h, struct sp_ruleset *rs);
+void sp_rules_holder_cleanup(struct sp_rules_holder *h);
+struct sp_ruleset *sp_rules_holder_get(struct sp_rules_holder *h);
+int sp_rules_holder_reload(struct sp_rules_holder *h, const char *path,
+    struct sp_diag *diag) SP_MUST_CHECK;
+/* The same from a buffer (name as in sp_rules_parse). */
+int sp_rules_holder_reload_text(struct sp_rules_holder *h, const char *name,
+    const char *text, size_t len, struct sp_diag *diag) SP_MUST_CHECK;
 
 /* Rights as words ("read reply ..."), into buf. */
 const char *sp_rights_format(uint32_t rights, char *buf, size_t cap);

@@ -18,32 +18,38 @@ struct decode_case {
 
 static const struct decode_case decode_cases[] = {
 	{ "plain text is trimmed", "  Hello world \t", "Hello world" },
-	{ "fold is unfolded", "Hello\r\n world\n\tagain", "Hello world\tagain" },
-	{ "q word latin1", "=?ISO-8859-1?Q?Andr=E9?= Pirard", "Andr\xc3\xa9 Pirard" },
+	{ "fold is unfolded", "Hello\r\n world\n\tagain",
+	    "Hello world\tagain" },
+	{ "q word latin1", "=?ISO-8859-1?Q?Andr=E9?= Pirard",
+	    "Andr\xc3\xa9 Pirard" },
 	{ "b word utf8", "=?UTF-8?B?w6l0w6k=?=", "\xc3\xa9t\xc3\xa9" },
-	{ "lower case encoding letter", "=?utf-8?q?hello_world?=", "hello world" },
+	{ "lower case encoding letter",
+	    "=?utf-8?q?hello_world?=", "hello world" },
 	{ "space between words dropped", "=?UTF-8?Q?a?= =?UTF-8?Q?b?=", "ab" },
-	{ "fold between words dropped", "=?UTF-8?Q?a?=\r\n =?UTF-8?Q?b?=", "ab" },
+	{ "fold between words dropped",
+	    "=?UTF-8?Q?a?=\r\n =?UTF-8?Q?b?=", "ab" },
 	{ "space before text kept", "=?UTF-8?Q?a?= b =?UTF-8?Q?c?=", "a b c" },
 	{ "adjacent words without space", "=?UTF-8?Q?a?==?UTF-8?Q?b?=", "ab" },
-	{ "utf8 char split across q words", "=?UTF-8?Q?=C3?= =?UTF-8?Q?=A9?=",
-	    "\xc3\xa9" },
-	{ "utf8 char split across b words", "=?UTF-8?B?ww==?= =?UTF-8?B?qQ==?=",
-	    "\xc3\xa9" },
-	{ "euc-jp char split across words", "=?EUC-JP?Q?=C6?= =?euc-jp?Q?=FC=CB=DC?=",
+	{ "utf8 char split across q words",
+	    "=?UTF-8?Q?=C3?= =?UTF-8?Q?=A9?=", "\xc3\xa9" },
+	{ "utf8 char split across b words",
+	    "=?UTF-8?B?ww==?= =?UTF-8?B?qQ==?=", "\xc3\xa9" },
+	{ "euc-jp char split across words",
+	    "=?EUC-JP?Q?=C6?= =?euc-jp?Q?=FC=CB=DC?=",
 	    "\xe6\x97\xa5\xe6\x9c\xac" },
 	{ "stateful iso-2022-jp",
 	    "=?ISO-2022-JP?B?GyRCRnxLXDhsJE4lRiUtJTklSBsoQg==?=",
 	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\x86"
 	    "\xe3\x82\xad\xe3\x82\xb9\xe3\x83\x88" },
-	{ "two charsets side by side", "=?ISO-8859-1?Q?=E9?= =?UTF-8?Q?=C3=A9?=",
-	    "\xc3\xa9\xc3\xa9" },
+	{ "two charsets side by side",
+	    "=?ISO-8859-1?Q?=E9?= =?UTF-8?Q?=C3=A9?=", "\xc3\xa9\xc3\xa9" },
 	{ "utf-7 words", "=?utf-7?Q?Die_Hasen_und_die_Fr+APY-sche?=",
 	    "Die Hasen und die Fr\xc3\xb6sche" },
 	{ "language suffix ignored", "=?UTF-8*en?Q?hi?=", "hi" },
-	{ "unknown charset valid utf8", "=?X-UNKNOWN?Q?caf=C3=A9?=",
-	    "caf\xc3\xa9" },
-	{ "unknown charset latin1 bytes", "=?X-UNKNOWN?Q?caf=E9?=", "caf\xc3\xa9" },
+	{ "unknown charset valid utf8",
+	    "=?X-UNKNOWN?Q?caf=C3=A9?=", "caf\xc3\xa9" },
+	{ "unknown charset latin1 bytes",
+	    "=?X-UNKNOWN?Q?caf=E9?=", "caf\xc3\xa9" },
 	{ "charset none with short padding", "=?NONE?B?VEVTVA=?=", "TEST" },
 	{ "raw utf8 kept", "caf\xc3\xa9", "caf\xc3\xa9" },
 	{ "raw latin1 mapped", "caf\xe9", "caf\xc3\xa9" },
@@ -52,13 +58,20 @@ static const struct decode_case decode_cases[] = {
 	{ "bad base64 left as is", "=?UTF-8?B?!!!?=", "=?UTF-8?B?!!!?=" },
 	{ "unknown encoding left as is", "=?UTF-8?X?abc?=", "=?UTF-8?X?abc?=" },
 	{ "unterminated word left as is", "=?UTF-8?Q?abc", "=?UTF-8?Q?abc" },
-	{ "empty q word", "=?UTF-8?Q?" "?= x", "x" },
-	{ "empty b word between", "a =?UTF-8?B?" "?= =?UTF-8?Q?b?=", "a b" },
+	{ "empty q word",
+	    "=?UTF-8?Q?"
+	    "?= x",
+	    "x" },
+	{ "empty b word between",
+	    "a =?UTF-8?B?"
+	    "?= =?UTF-8?Q?b?=",
+	    "a b" },
 	{ "q bad escape kept", "=?UTF-8?Q?1=G2?=", "1=G2" },
 	{ "nul dropped", "a=?UTF-8?Q?=00?=b", "ab" },
 	{ "newline in word becomes space", "=?UTF-8?Q?a=0D=0Ab?=", "a  b" },
-	{ "bad byte in charset", "=?US-ASCII?Q?a=FFb?=", "a\xc3\xbf"
-							     "b" },
+	{ "bad byte in charset", "=?US-ASCII?Q?a=FFb?=",
+	    "a\xc3\xbf"
+	    "b" },
 	{ "undefined byte in charset", "=?ISO-8859-7?Q?a=FFb?=",
 	    "a\xef\xbf\xbd"
 	    "b" },
@@ -75,8 +88,8 @@ decode_table(void **state)
 	for (i = 0; i < sizeof(decode_cases) / sizeof(decode_cases[0]); i++) {
 		const struct decode_case *c = &decode_cases[i];
 
-		CHECK_INT(sp_mime_decode_header(c->raw, strlen(c->raw), &got,
-			      &len),
+		CHECK_INT(
+		    sp_mime_decode_header(c->raw, strlen(c->raw), &got, &len),
 		    SP_OK);
 		if (strcmp(got, c->want) != 0)
 			fail_msg("%s: got \"%s\", want \"%s\"", c->name, got,
@@ -137,8 +150,8 @@ check_round_trip(const char *name, const char *text, size_t maxline)
 	char *enc, *dec;
 	size_t longest;
 
-	CHECK_INT(sp_mime_encode_header(text, strlen(text), 9, "\r\n", &enc),
-	    SP_OK);
+	CHECK_INT(
+	    sp_mime_encode_header(text, strlen(text), 9, "\r\n", &enc), SP_OK);
 	longest = longest_line(enc, 9);
 	if (longest > maxline)
 		fail_msg("%s: got a line of %zu, want at most %zu", name,
@@ -158,8 +171,9 @@ encode_round_trips(void **state)
 		const char *text;
 	} cases[] = {
 		{ "ascii", "Quarterly report" },
-		{ "latin", "Gr\xc3\xbc\xc3\x9f"
-			   "e aus K\xc3\xb6ln" },
+		{ "latin",
+		    "Gr\xc3\xbc\xc3\x9f"
+		    "e aus K\xc3\xb6ln" },
 		{ "looks encoded", "=?UTF-8?Q?not?= really" },
 		{ "tab", "a\tb" },
 		{ "question mark and underscore", "why_? = because" },
@@ -192,12 +206,12 @@ encode_plain_ascii_stays_readable(void **state)
 	char *enc;
 
 	(void)state;
-	CHECK_INT(sp_mime_encode_header("Hello there", 11, 9, "\n", &enc),
-	    SP_OK);
+	CHECK_INT(
+	    sp_mime_encode_header("Hello there", 11, 9, "\n", &enc), SP_OK);
 	CHECK_STR(enc, "Hello there");
 	free(enc);
-	CHECK_INT(sp_mime_encode_header("caf\xc3\xa9", 5, 9, "\n", &enc),
-	    SP_OK);
+	CHECK_INT(
+	    sp_mime_encode_header("caf\xc3\xa9", 5, 9, "\n", &enc), SP_OK);
 	CHECK_STR(enc, "=?UTF-8?Q?caf=C3=A9?=");
 	free(enc);
 }
@@ -216,7 +230,8 @@ static const struct split_case split_cases[] = {
 	    "body\r\n" },
 	{ "bare lf", "A: 1\nSubject: hi\n\nbody\n", 2, "Subject", " hi",
 	    "body\n" },
-	{ "folded", "Subject: a\r\n b\r\n\r\nx", 1, "Subject", " a\r\n b", "x" },
+	{ "folded", "Subject: a\r\n b\r\n\r\nx", 1, "Subject", " a\r\n b",
+	    "x" },
 	{ "no header section", "Just text\r\nmore\r\n", 0, NULL, NULL,
 	    "Just text\r\nmore\r\n" },
 	{ "no blank line", "Subject: s\nthis is body, no colon\n", 1, "Subject",
@@ -239,17 +254,18 @@ split_headers_table(void **state)
 		const struct split_case *c = &split_cases[i];
 		size_t len = strlen(c->msg);
 
-		CHECK_INT(sp_mime_split_headers(c->msg, len, &hs, &n, &body),
-		    SP_OK);
+		CHECK_INT(
+		    sp_mime_split_headers(c->msg, len, &hs, &n, &body), SP_OK);
 		if (n != c->nheaders)
 			fail_msg("%s: got %zu headers, want %zu", c->name, n,
 			    c->nheaders);
-		if (n > 0 && (hs[n - 1].name_len != strlen(c->last_name) ||
-				 memcmp(hs[n - 1].name, c->last_name,
-				     hs[n - 1].name_len) != 0 ||
-				 hs[n - 1].value_len != strlen(c->last_value) ||
-				 memcmp(hs[n - 1].value, c->last_value,
-				     hs[n - 1].value_len) != 0))
+		if (n > 0 &&
+		    (hs[n - 1].name_len != strlen(c->last_name) ||
+		        memcmp(hs[n - 1].name, c->last_name,
+		            hs[n - 1].name_len) != 0 ||
+		        hs[n - 1].value_len != strlen(c->last_value) ||
+		        memcmp(hs[n - 1].value, c->last_value,
+		            hs[n - 1].value_len) != 0))
 			fail_msg("%s: last header differs", c->name);
 		if (strcmp(c->msg + body, c->body) != 0)
 			fail_msg("%s: got body \"%s\", want \"%s\"", c->name,
