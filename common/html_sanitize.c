@@ -560,7 +560,7 @@ static void
 emit_attrs(struct san *s, const GumboElement *e, bool is_a)
 {
 	const GumboAttribute *a;
-	bool href = false;
+	bool href = false, away = false;
 	unsigned int i;
 	char *url;
 
@@ -575,6 +575,7 @@ emit_attrs(struct san *s, const GumboElement *e, bool is_a)
 				out_attr(&s->o, "href", url);
 			else
 				s->res->dropped++;
+			away = href && url[0] != '#';
 			free(url);
 		} else if (!attr_allowed(a->name) ||
 		    strlen(a->value) > MAX_ATTR_VALUE) {
@@ -585,7 +586,8 @@ emit_attrs(struct san *s, const GumboElement *e, bool is_a)
 			out_attr(&s->o, a->name, a->value);
 		}
 	}
-	if (href) {
+	/* a link that leaves the page opens apart, without a referrer */
+	if (away) {
 		out_attr(&s->o, "rel", "noopener noreferrer");
 		out_attr(&s->o, "target", "_blank");
 	}
