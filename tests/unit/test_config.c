@@ -432,21 +432,32 @@ printed_config_parses_back_the_same(void **state)
 static void
 verbose_print_says_where_values_come_from(void **state)
 {
-	struct sp_config *cfg;
+	struct sp_config *cfg, *again;
 	struct sp_diag d;
 	char *out = NULL;
 	size_t n = 0;
 	FILE *fp;
 
 	(void)state;
-	CHECK_INT(parse("# x\n" URL, &cfg, &d), SP_OK);
+	CHECK_INT(parse("# x\n" URL "max_recipients = 7\n", &cfg, &d), SP_OK);
 	fp = open_memstream(&out, &n);
 	sp_config_print(cfg, fp, SP_PROG_MILTER, true);
 	fclose(fp);
-	CHECK_CONTAINS(out, "portal_url = https://portal.example\t# line 2\n");
-	CHECK_CONTAINS(out, "max_message_size = 64m\t# default\n");
+	CHECK_CONTAINS(out,
+	    "# effective configuration from t.conf\n"
+	    "# t.conf:2\n"
+	    "portal_url = https://portal.example\n"
+	    "# t.conf:3\n"
+	    "max_recipients = 7\n"
+	    "# defaults\n");
+	CHECK_CONTAINS(out, "\nmax_message_size = 64m\n");
 	/* a portal-only key is left out when printing for the milter */
 	assert_null(strstr(out, "passcode_ttl"));
+	/* and the verbose form loads too */
+	sp_diag_cleanup(&d);
+	CHECK_INT(parse(out, &again, &d), SP_OK);
+	CHECK_INT(again->max_recipients, 7);
+	sp_config_free(again);
 	sp_config_free(cfg);
 	sp_diag_cleanup(&d);
 	free(out);
