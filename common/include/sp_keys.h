@@ -8,7 +8,8 @@
  * configured).  KEYID is 16 lowercase hex characters: 8 of the creation
  * time (unix seconds, so ids sort by age) and 8 of a BLAKE2b hash of the
  * public key (so a .pk copied under the wrong name is caught).  The newest
- * pair seals; every pair opens.
+ * pair seals; every pair opens.  (Two pairs made in the same second order
+ * by their hash; rotate keys further apart than that.)
  *
  * Files are written atomically (a hidden temporary file, fsync, then a
  * hard link to the final name, so an existing pair is never overwritten)

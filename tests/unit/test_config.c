@@ -173,6 +173,24 @@ every_error_in_a_file_is_reported(void **state)
 	sp_diag_cleanup(&d);
 }
 
+/* A line with a NUL is refused whole; what follows it does not continue
+ * the entry above (which would turn one error into two). */
+static void
+nul_line_ends_the_entry_above(void **state)
+{
+	static const char text[] = URL "brand_name = a\0b\n  x y\n";
+	struct sp_config *cfg;
+	struct sp_diag d;
+
+	(void)state;
+	sp_diag_init(&d);
+	CHECK_INT(sp_config_parse("t.conf", text, sizeof(text) - 1, &cfg, &d),
+	    SP_ECONFIG);
+	CHECK_INT(d.n, 1);
+	CHECK_STR(d.msgs[0], "t.conf:2: the line holds a NUL byte");
+	sp_diag_cleanup(&d);
+}
+
 static void
 defaults_fill_every_unset_key(void **state)
 {
@@ -610,6 +628,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bad_configs_are_refused_with_file_and_line),
 		cmocka_unit_test(every_error_in_a_file_is_reported),
+		cmocka_unit_test(nul_line_ends_the_entry_above),
 		cmocka_unit_test(defaults_fill_every_unset_key),
 		cmocka_unit_test(values_are_parsed_by_type),
 		cmocka_unit_test(continuation_lines_join_with_one_space),
