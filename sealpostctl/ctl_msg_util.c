@@ -26,6 +26,18 @@ ctl_warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The folder of an LMDB store_path ("lmdb:" prefix optional), or NULL
+ * for another backend's address. */
+static const char *
+ctl_store_dir(const char *path)
+{
+	if (strncmp(path, "lmdb:", 5) == 0)
+		return path + 5;
+	if (path[0] == '/' || strchr(path, ':') == NULL)
+		return path;
+	return NULL;
+}
+
 struct sp_store *
 ctl_store_open(const struct sp_config *cfg, bool writable)
 {
@@ -33,13 +45,15 @@ ctl_store_open(const struct sp_config *cfg, bool writable)
 	struct sp_store *s = NULL;
 	struct sp_error err;
 	struct stat st;
+	const char *dir;
 
 	if (cfg->store_path == NULL || cfg->store_path[0] == '\0') {
 		ctl_warn("%s: store_path is not set", cfg->path);
 		return NULL;
 	}
 	/* An admin command must not create an empty store by mistake */
-	if (stat(cfg->store_path, &st) != 0) {
+	dir = ctl_store_dir(cfg->store_path);
+	if (dir != NULL && stat(dir, &st) != 0) {
 		ctl_warn("store %s: %s", cfg->store_path, strerror(errno));
 		return NULL;
 	}
