@@ -669,11 +669,10 @@ purge_drops_chunks_keeps_tombstone_and_audit(void **state)
 	CHECK_CONTAINS(f->errout, "purged");
 }
 
-/* The concurrent writer: commits messages until stop_after seconds,
- * some already expired, some revoked right after, each with chunks whose
- * content the checker can derive from the id.  Opens the store itself
- * (after fork). */
-#define W_ID_FMT "writer%05d%011u"
+/* The concurrent writer: commits count messages, some already expired, some
+ * revoked right after, each with chunks whose content the checker can derive
+ * from the id.  Opens the store itself (after fork). */
+#define W_ID_FMT "writer%05u%011u"
 
 static void
 writer_child(struct fx *f, unsigned count)
@@ -689,7 +688,8 @@ writer_child(struct fx *f, unsigned count)
 	if (fx_store_open(f, &s) != 0)
 		_exit(3);
 	for (i = 0; i < count; i++) {
-		snprintf(id, sizeof(id), W_ID_FMT, (int)getpid() % 100000, i);
+		snprintf(id, sizeof(id), W_ID_FMT, (unsigned)getpid() % 100000u,
+		    i % 100000000u);
 		memset(&fm, 0, sizeof(fm));
 		fm.id = id;
 		fm.sender = "w@example.org";
