@@ -39,12 +39,12 @@
 #define OUTMAX (1024 * 1024)
 
 /* The fixture's messages. */
-#define ID_ACTIVE  "fixtureActive000000000A"
-#define ID_EXPIRED "fixtureExpired00000000A"
-#define ID_RECENT  "fixtureRecent000000000A"
+#define ID_ACTIVE  "fixtureActive00000000A"
+#define ID_EXPIRED "fixtureExpired0000000A"
+#define ID_RECENT  "fixtureRecent00000000A"
 #define ID_NULLSND "fixtureNullSender0000A"
-#define ID_REVOKED "fixtureRevoked00000000A"
-#define ID_UNKNOWN "fixtureUnknown00000000A"
+#define ID_REVOKED "fixtureRevoked0000000A"
+#define ID_UNKNOWN "fixtureUnknown0000000A"
 /* A recipient full of what a terminal or a JSON parser must not take raw */
 #define EVIL_RCPT "evil\"<script>\x1b[31m\xe9@x.example"
 
