@@ -319,7 +319,8 @@ ctl_msg_list(const struct sp_config *cfg, int argc, char **argv)
 		    r.status != SP_OK ? sp_strerror(r.status) : err.msg);
 		goto out;
 	}
-	qsort(r.rows, r.n, sizeof(*r.rows), list_cmp);
+	if (r.n > 1)
+		qsort(r.rows, r.n, sizeof(*r.rows), list_cmp);
 	if (json)
 		rc = list_print_json(r.rows, r.n, f.now);
 	else {

@@ -337,9 +337,10 @@ list_filters_select_the_matching_messages(void **state)
 		args[k + 1] = NULL;
 		ctl_run(f, args);
 		if (f->status != 0 || ids_in_output(f) != cases[i].want)
-			fail_msg("%s: got status %d ids %#x, want 0 and %#x",
+			fail_msg("%s: got status %d ids %#x (%s), want 0 and "
+			         "%#x",
 			    cases[i].name, f->status, ids_in_output(f),
-			    cases[i].want);
+			    f->errout, cases[i].want);
 	}
 }
 
