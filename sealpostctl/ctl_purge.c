@@ -197,6 +197,10 @@ purge_one(struct sp_store *s, const char *id, int64_t now, bool dry_run,
 	struct sp_error err;
 	char detail[64];
 
+	/* XXX: the check and the purge are two transactions, so an expiry
+	 * pushed back by another admin between them is lost; tolerable
+	 * because nothing else makes a purgeable message current again, and
+	 * the window is one read. */
 	memset(&m, 0, sizeof(m));
 	sp_error_clear(&err);
 	if (sp_store_msg_get(s, id, &m, &err) != SP_OK ||
