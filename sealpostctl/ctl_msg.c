@@ -200,12 +200,12 @@ json_flush(struct sp_json *j, const char *sep)
 
 	if (sp_json_finish(j, &text, &len, &err) != SP_OK) {
 		ctl_warn("%s", err.msg);
-		return CTL_EXIT_FAIL;
+		return CTL_FAIL;
 	}
 	fputs(sep, stdout);
 	fwrite(text, 1, len, stdout);
 	sp_json_reset(j);
-	return CTL_EXIT_OK;
+	return CTL_OK;
 }
 
 static int
@@ -213,11 +213,11 @@ list_print_json(const struct sp_msg_meta *rows, size_t n, int64_t now)
 {
 	struct sp_json j;
 	size_t i;
-	int rc = CTL_EXIT_OK;
+	int rc = CTL_OK;
 
 	sp_json_init(&j, 0);
 	fputs("[", stdout);
-	for (i = 0; i < n && rc == CTL_EXIT_OK; i++) {
+	for (i = 0; i < n && rc == CTL_OK; i++) {
 		sp_json_obj_begin(&j);
 		json_meta(&j, &rows[i], now);
 		sp_json_obj_end(&j);
@@ -257,12 +257,12 @@ list_options(int argc, char **argv, struct list_filter *f, bool *json)
 		else if (c == 't')
 			f->state = optarg;
 		else if (c != 's' && c != 'u')
-			return CTL_EXIT_USAGE;
+			return ctl_usage(argv[0]);
 		else if (sp_time_parse(optarg, f->now,
 		             c == 's' ? &f->since : &f->until, &err) != SP_OK) {
 			ctl_warn(
 			    "--%s: %s", c == 's' ? "since" : "until", err.msg);
-			return CTL_EXIT_USAGE;
+			return CTL_USAGE;
 		}
 	}
 	for (i = 0; f->state && i < 4; i++)
@@ -272,11 +272,11 @@ list_options(int argc, char **argv, struct list_filter *f, bool *json)
 		ctl_warn("--state: bad state \"%.32s\": want active, revoked, "
 		         "expired or purged",
 		    f->state);
-		return CTL_EXIT_USAGE;
+		return CTL_USAGE;
 	}
 	if (optind != argc) {
 		ctl_warn("list: unexpected argument \"%.64s\"", argv[optind]);
-		return CTL_EXIT_USAGE;
+		return CTL_USAGE;
 	}
 	return -1;
 }
@@ -298,7 +298,7 @@ list_rows_cleanup(struct list_rows *r)
 }
 
 int
-ctl_msg_list(const struct sp_config *cfg, int argc, char **argv)
+ctl_msg_list(struct ctl *ctl, int argc, char **argv)
 {
 	struct list_filter f = { .now = ctl_now() };
 	struct list_rows r = { .f = &f };
@@ -309,8 +309,8 @@ ctl_msg_list(const struct sp_config *cfg, int argc, char **argv)
 
 	if ((rc = list_options(argc, argv, &f, &json)) >= 0)
 		return rc;
-	rc = CTL_EXIT_FAIL;
-	if ((s = ctl_store_open(cfg, false)) == NULL)
+	rc = CTL_FAIL;
+	if ((s = ctl_store_open(ctl->cfg, false)) == NULL)
 		goto out;
 	sp_error_clear(&err);
 	if (sp_store_msg_list(s, list_collect, &r, &err) != SP_OK ||
@@ -325,7 +325,7 @@ ctl_msg_list(const struct sp_config *cfg, int argc, char **argv)
 		rc = list_print_json(r.rows, r.n, f.now);
 	else {
 		list_print_table(r.rows, r.n, f.now);
-		rc = CTL_EXIT_OK;
+		rc = CTL_OK;
 	}
 out:
 	list_rows_cleanup(&r);
@@ -464,19 +464,18 @@ show_options(int argc, char **argv, bool *json, const char **id)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c != 'j')
-			return CTL_EXIT_USAGE;
+			return ctl_usage(argv[0]);
 		*json = true;
 	}
 	if (argc - optind != 1) {
-		ctl_warn("usage: sealpostctl %s", CTL_MSG_SHOW_USAGE);
-		return CTL_EXIT_USAGE;
+		return ctl_usage(argv[0]);
 	}
 	*id = argv[optind];
 	return -1;
 }
 
 int
-ctl_msg_show(const struct sp_config *cfg, int argc, char **argv)
+ctl_msg_show(struct ctl *ctl, int argc, char **argv)
 {
 	struct sp_msg_meta m;
 	struct sp_json j;
@@ -490,10 +489,10 @@ ctl_msg_show(const struct sp_config *cfg, int argc, char **argv)
 
 	if ((rc = show_options(argc, argv, &json, &id)) >= 0)
 		return rc;
-	rc = CTL_EXIT_FAIL;
+	rc = CTL_FAIL;
 	memset(&m, 0, sizeof(m));
 	sp_json_init(&j, 0);
-	if ((s = ctl_store_open(cfg, false)) == NULL)
+	if ((s = ctl_store_open(ctl->cfg, false)) == NULL)
 		goto out;
 	sp_error_clear(&err);
 	if (sp_store_msg_get(s, id, &m, &err) != SP_OK) {
@@ -512,7 +511,7 @@ ctl_msg_show(const struct sp_config *cfg, int argc, char **argv)
 	}
 	if (!json && a.n == 0)
 		printf("  (none)\n");
-	rc = CTL_EXIT_OK;
+	rc = CTL_OK;
 	if (json) {
 		sp_json_arr_end(&j);
 		sp_json_obj_end(&j);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sp_log.h"
 #include "sp_seal.h"
 
 void
@@ -92,6 +93,7 @@ ctl_audit(struct sp_store *s, const char *id, const char *event,
     const char *detail, struct sp_error *err)
 {
 	struct sp_audit_event ev;
+	char actor[SP_LOG_FIELD_MAX + 8];
 
 	memset(&ev, 0, sizeof(ev));
 	ev.when = ctl_now();
@@ -99,6 +101,10 @@ ctl_audit(struct sp_store *s, const char *id, const char *event,
 	snprintf(ev.event, sizeof(ev.event), "%s", event);
 	ctl_actor(ev.actor, sizeof(ev.actor));
 	snprintf(ev.detail, sizeof(ev.detail), "%s", detail ? detail : "");
+	sp_log(LOG_NOTICE, NULL, "action=%s id=%s actor=%s%s%s", ev.event,
+	    ev.id[0] ? ev.id : "-",
+	    sp_log_clean(actor, sizeof(actor), ev.actor, strlen(ev.actor)),
+	    ev.detail[0] ? " " : "", ev.detail);
 	return sp_store_audit_add(s, &ev, err);
 }
 

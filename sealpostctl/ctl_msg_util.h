@@ -11,13 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctl.h"
 #include "sp_config.h"
 #include "sp_error.h"
 #include "sp_store.h"
-
-#define CTL_EXIT_OK    0
-#define CTL_EXIT_FAIL  1
-#define CTL_EXIT_USAGE 2
 
 /* Prints "sealpostctl: ..." and a newline to stderr. */
 void ctl_warn(const char *fmt, ...) SP_PRINTF(1, 2);

@@ -51,42 +51,41 @@ change_save(struct sp_store *s, const struct sp_msg_meta *m, const char *cmd,
 	sp_error_clear(&err);
 	if (sp_store_msg_update(s, m, &err) != SP_OK) {
 		ctl_warn("%s %s: %s", cmd, m->id, err.msg);
-		return CTL_EXIT_FAIL;
+		return CTL_FAIL;
 	}
 	if (ctl_audit(s, m->id, cmd, detail, &err) != SP_OK) {
 		ctl_warn("%s %s: done, but the audit event failed: %s", cmd,
 		    m->id, err.msg);
-		return CTL_EXIT_FAIL;
+		return CTL_FAIL;
 	}
-	return CTL_EXIT_OK;
+	return CTL_OK;
 }
 
 int
-ctl_msg_revoke(const struct sp_config *cfg, int argc, char **argv)
+ctl_msg_revoke(struct ctl *ctl, int argc, char **argv)
 {
 	struct sp_msg_meta m;
 	struct sp_store *s = NULL;
-	int rc = CTL_EXIT_FAIL;
+	int rc = CTL_FAIL;
 
 	if (argc != 2) {
-		ctl_warn("usage: sealpostctl %s", CTL_MSG_REVOKE_USAGE);
-		return CTL_EXIT_USAGE;
+		return ctl_usage(argv[0]);
 	}
 	memset(&m, 0, sizeof(m));
-	if ((s = ctl_store_open(cfg, true)) == NULL)
+	if ((s = ctl_store_open(ctl->cfg, true)) == NULL)
 		goto out;
 	if (change_load(s, "revoke", argv[1], &m) != SP_OK)
 		goto out;
 	if (m.state != SP_MSG_ACTIVE) {
 		/* Revoking twice changes nothing and is not an error */
 		printf("%s: already %s\n", m.id, ctl_state_name(&m, ctl_now()));
-		rc = CTL_EXIT_OK;
+		rc = CTL_OK;
 		goto out;
 	}
 	m.state = SP_MSG_REVOKED;
 	m.revoked = ctl_now();
 	rc = change_save(s, &m, "revoke", "");
-	if (rc == CTL_EXIT_OK)
+	if (rc == CTL_OK)
 		printf("%s: revoked\n", m.id);
 out:
 	sp_msg_meta_cleanup(&m);
@@ -117,22 +116,21 @@ expire_when(const char *arg, int64_t *when)
 }
 
 int
-ctl_msg_expire(const struct sp_config *cfg, int argc, char **argv)
+ctl_msg_expire(struct ctl *ctl, int argc, char **argv)
 {
 	struct sp_msg_meta m;
 	struct sp_store *s = NULL;
 	char detail[64], t[SP_TIME_STR_MAX];
 	int64_t when;
-	int rc = CTL_EXIT_FAIL;
+	int rc = CTL_FAIL;
 
 	if (argc != 3) {
-		ctl_warn("usage: sealpostctl %s", CTL_MSG_EXPIRE_USAGE);
-		return CTL_EXIT_USAGE;
+		return ctl_usage(argv[0]);
 	}
 	if (expire_when(argv[2], &when) != SP_OK)
-		return CTL_EXIT_USAGE;
+		return CTL_USAGE;
 	memset(&m, 0, sizeof(m));
-	if ((s = ctl_store_open(cfg, true)) == NULL)
+	if ((s = ctl_store_open(ctl->cfg, true)) == NULL)
 		goto out;
 	if (change_load(s, "expire", argv[1], &m) != SP_OK)
 		goto out;
@@ -144,7 +142,7 @@ ctl_msg_expire(const struct sp_config *cfg, int argc, char **argv)
 	snprintf(detail, sizeof(detail), "expires=%s",
 	    when ? sp_time_format(when, t) : "never");
 	rc = change_save(s, &m, "expire", detail);
-	if (rc == CTL_EXIT_OK)
+	if (rc == CTL_OK)
 		printf("%s: %s\n", m.id, detail);
 out:
 	sp_msg_meta_cleanup(&m);
@@ -237,25 +235,25 @@ purge_housekeeping(struct sp_store *s, size_t *orphans, size_t *records)
 	sp_error_clear(&err);
 	if (sp_store_gc_orphans(s, PURGE_ORPHAN_AGE, orphans, &err) != SP_OK) {
 		ctl_warn("purge: orphan chunks: %s", err.msg);
-		return CTL_EXIT_FAIL;
+		return CTL_FAIL;
 	}
 	for (i = 0, *records = 0; i < sizeof(tables) / sizeof(*tables); i++) {
 		n = 0;
 		if (sp_store_kv_expire(s, tables[i], ctl_now(), &n, &err) !=
 		    SP_OK) {
 			ctl_warn("purge: expired records: %s", err.msg);
-			return CTL_EXIT_FAIL;
+			return CTL_FAIL;
 		}
 		*records += n;
 	}
 	if (*orphans == 0)
-		return CTL_EXIT_OK;
+		return CTL_OK;
 	snprintf(detail, sizeof(detail), "orphan_chunks=%zu", *orphans);
 	if (ctl_audit(s, "", "gc", detail, &err) != SP_OK) {
 		ctl_warn("purge: audit: %s", err.msg);
-		return CTL_EXIT_FAIL;
+		return CTL_FAIL;
 	}
-	return CTL_EXIT_OK;
+	return CTL_OK;
 }
 
 static int
@@ -270,18 +268,17 @@ purge_options(int argc, char **argv, bool *dry_run)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+n", opts, NULL)) != -1) {
 		if (c != 'n')
-			return CTL_EXIT_USAGE;
+			return ctl_usage(argv[0]);
 		*dry_run = true;
 	}
 	if (optind != argc) {
-		ctl_warn("usage: sealpostctl %s", CTL_MSG_PURGE_USAGE);
-		return CTL_EXIT_USAGE;
+		return ctl_usage(argv[0]);
 	}
 	return -1;
 }
 
 int
-ctl_msg_purge(const struct sp_config *cfg, int argc, char **argv)
+ctl_msg_purge(struct ctl *ctl, int argc, char **argv)
 {
 	struct purge_list p = { .now = ctl_now() };
 	struct purge_totals t = { 0, 0, 0 };
@@ -293,8 +290,8 @@ ctl_msg_purge(const struct sp_config *cfg, int argc, char **argv)
 
 	if ((rc = purge_options(argc, argv, &dry_run)) >= 0)
 		return rc;
-	rc = CTL_EXIT_FAIL;
-	if ((s = ctl_store_open(cfg, !dry_run)) == NULL)
+	rc = CTL_FAIL;
+	if ((s = ctl_store_open(ctl->cfg, !dry_run)) == NULL)
 		goto out;
 	sp_error_clear(&err);
 	if (sp_store_msg_list(s, purge_collect, &p, &err) != SP_OK ||
@@ -306,7 +303,7 @@ ctl_msg_purge(const struct sp_config *cfg, int argc, char **argv)
 	for (i = 0; i < p.n; i++)
 		purge_one(s, p.ids[i], p.now, dry_run, &t);
 	if (dry_run) {
-		rc = CTL_EXIT_OK;
+		rc = CTL_OK;
 		goto out;
 	}
 	rc = purge_housekeeping(s, &orphans, &records);
@@ -314,7 +311,7 @@ ctl_msg_purge(const struct sp_config *cfg, int argc, char **argv)
 	       "chunks, %zu expired sign-in records\n",
 	    t.msgs, t.bytes, orphans, records);
 	if (t.failed > 0)
-		rc = CTL_EXIT_FAIL;
+		rc = CTL_FAIL;
 out:
 	free(p.ids);
 	if (s != NULL)

@@ -147,7 +147,7 @@ stats_print_json(const struct stats *st)
 	struct sp_error err;
 	const char *text;
 	size_t i, len;
-	int rc = CTL_EXIT_OK;
+	int rc = CTL_OK;
 
 	sp_json_init(&j, 0);
 	sp_json_obj_begin(&j);
@@ -169,7 +169,7 @@ stats_print_json(const struct stats *st)
 		printf("%s\n", text);
 	else {
 		ctl_warn("stats: %s", err.msg);
-		rc = CTL_EXIT_FAIL;
+		rc = CTL_FAIL;
 	}
 	sp_json_cleanup(&j);
 	return rc;
@@ -187,18 +187,17 @@ stats_options(int argc, char **argv, bool *json)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c != 'j')
-			return CTL_EXIT_USAGE;
+			return ctl_usage(argv[0]);
 		*json = true;
 	}
 	if (optind != argc) {
-		ctl_warn("usage: sealpostctl %s", CTL_MSG_STATS_USAGE);
-		return CTL_EXIT_USAGE;
+		return ctl_usage(argv[0]);
 	}
 	return -1;
 }
 
 int
-ctl_msg_stats(const struct sp_config *cfg, int argc, char **argv)
+ctl_msg_stats(struct ctl *ctl, int argc, char **argv)
 {
 	struct stats st;
 	struct sp_store *s = NULL;
@@ -210,8 +209,8 @@ ctl_msg_stats(const struct sp_config *cfg, int argc, char **argv)
 		return rc;
 	memset(&st, 0, sizeof(st));
 	st.now = ctl_now();
-	rc = CTL_EXIT_FAIL;
-	if ((s = ctl_store_open(cfg, false)) == NULL)
+	rc = CTL_FAIL;
+	if ((s = ctl_store_open(ctl->cfg, false)) == NULL)
 		goto out;
 	sp_error_clear(&err);
 	if (sp_store_msg_list(s, stats_msg, &st, &err) != SP_OK ||
@@ -226,7 +225,7 @@ ctl_msg_stats(const struct sp_config *cfg, int argc, char **argv)
 		rc = stats_print_json(&st);
 	else {
 		stats_print_text(&st);
-		rc = CTL_EXIT_OK;
+		rc = CTL_OK;
 	}
 out:
 	free(st.templates.v);
