@@ -489,6 +489,8 @@ ctl_msg_show(struct ctl *ctl, int argc, char **argv)
 
 	if ((rc = show_options(argc, argv, &json, &id)) >= 0)
 		return rc;
+	if (!ctl_id_ok("show", id))
+		return CTL_FAIL;
 	rc = CTL_FAIL;
 	memset(&m, 0, sizeof(m));
 	sp_json_init(&j, 0);

@@ -108,6 +108,18 @@ ctl_audit(struct sp_store *s, const char *id, const char *event,
 	return sp_store_audit_add(s, &ev, err);
 }
 
+bool
+ctl_id_ok(const char *cmd, const char *id)
+{
+	char buf[SP_ID_LEN + 8];
+
+	if (sp_id_valid(id))
+		return true;
+	ctl_warn("%s %s: not a message id (%d letters, digits, - or _)", cmd,
+	    ctl_clean(buf, sizeof(buf), id), SP_ID_LEN);
+	return false;
+}
+
 const char *
 ctl_clean(char *buf, size_t cap, const char *s)
 {

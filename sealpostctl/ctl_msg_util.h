@@ -30,6 +30,9 @@ void ctl_actor(char *buf, size_t cap);
 int ctl_audit(struct sp_store *s, const char *id, const char *event,
     const char *detail, struct sp_error *err) SP_MUST_CHECK;
 
+/* True if id is a well-formed message id; else says so on stderr. */
+bool ctl_id_ok(const char *cmd, const char *id);
+
 /* A printable copy of s in buf: control and non-ASCII bytes become '?',
  * longer text is cut to cap - 1 bytes, the last two shown as "..".
  * Returns buf. */

@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "sp_keys.h"
+#include "sp_seal.h"
 #include "sp_store.h"
 
 #ifndef SP_CTL_BIN
@@ -429,6 +431,10 @@ commands_report_errors_with_status(void **state)
 		    "no such message" },
 		{ "revoke unknown id", { "revoke", ID_UNKNOWN }, 1,
 		    "no such message" },
+		{ "show malformed id", { "show", "../../etc/passwd" }, 1,
+		    "not a message id" },
+		{ "revoke malformed id", { "revoke", "short" }, 1,
+		    "not a message id" },
 		{ "expire unknown id", { "expire", ID_UNKNOWN, "+1d" }, 1,
 		    "no such message" },
 		{ "expire bad date", { "expire", ID_ACTIVE, "tomorrow" }, 2,
@@ -670,10 +676,103 @@ purge_drops_chunks_keeps_tombstone_and_audit(void **state)
 	CHECK_CONTAINS(f->errout, "purged");
 }
 
+struct seal_put {
+	struct sp_store *s;
+	const char *id;
+	uint64_t bytes; /* what went into the store */
+};
+
+static int
+seal_chunk(void *ctx, uint32_t seq, const unsigned char *c, size_t len)
+{
+	struct seal_put *p = ctx;
+	struct sp_error err;
+
+	p->bytes += len;
+	return sp_store_chunk_put(p->s, p->id, seq, c, len, &err);
+}
+
+/* Seals size bytes to a new key in DIR/keys and commits the message;
+ * returns the bytes of its sealed record (header and chunks). */
+static uint64_t
+seal_real_message(struct fx *f, const char *id, size_t size)
+{
+	struct sp_keyring *kr = NULL;
+	struct sp_sealer *sl = NULL;
+	struct sp_store *s = NULL;
+	struct sp_error err;
+	struct sp_msg_meta m;
+	struct seal_put p;
+	char keys[320], kid[SP_KEYID_MAX], *body = calloc(1, size);
+	const unsigned char *hdr;
+	size_t hlen;
+	const char *rcpt[1] = { "ivan@sealed.example" };
+
+	snprintf(keys, sizeof(keys), "%s/keys", f->dir);
+	assert_non_null(body);
+	memset(body, 'x', size);
+	assert_int_equal(
+	    sp_keys_generate(keys, NULL, kid, sizeof(kid), &err), 0);
+	assert_int_equal(sp_keyring_load(keys, false, &kr, &err), 0);
+	assert_int_equal(fx_store_open(f, &s), 0);
+	p = (struct seal_put){ s, id, 0 };
+	assert_int_equal(
+	    sp_sealer_new(&sl, sp_keyring_newest(kr), id, seal_chunk, &p, &err),
+	    0);
+	assert_int_equal(sp_sealer_push(sl, body, size, &err), 0);
+	assert_int_equal(sp_sealer_finish(sl, &err), 0);
+	hdr = sp_sealer_header(sl, &hlen);
+	memset(&m, 0, sizeof(m));
+	snprintf(m.id, sizeof(m.id), "%s", id);
+	sp_ref_new(m.ref);
+	snprintf(m.template_name, sizeof(m.template_name), "sealed");
+	snprintf(m.key_id, sizeof(m.key_id), "%s", kid);
+	m.created = (int64_t)time(NULL);
+	m.size = sp_sealer_size(sl);
+	m.nchunks = sp_sealer_chunks(sl);
+	memcpy(m.header, hdr, hlen);
+	m.header_len = (uint32_t)hlen;
+	m.sender = "judy@example.org";
+	m.rcpts = (char **)rcpt;
+	m.nrcpt = 1;
+	if (sp_store_msg_commit(s, &m, m.nchunks, NULL, NULL, 0, &err) != 0)
+		fail_msg("commit: got \"%s\", want success", err.msg);
+	sp_sealer_free(sl);
+	sp_keyring_free(kr);
+	sp_store_close(s);
+	free(body);
+	return hlen + p.bytes;
+}
+
+static void
+stats_sealed_bytes_match_a_real_sealed_message(void **state)
+{
+	static const size_t sizes[] = { 0, 1000, 3 * 65536 + 7 };
+	struct fx *f = *state;
+	long long before, after;
+	uint64_t real;
+	char id[SP_ID_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		before = stats_number(f, "sealed_bytes");
+		sp_id_new(id);
+		real = seal_real_message(f, id, sizes[i]);
+		after = stats_number(f, "sealed_bytes");
+		if ((uint64_t)(after - before) != real)
+			fail_msg(
+			    "%zu bytes sealed: got %lld more sealed bytes, "
+			    "want %llu",
+			    sizes[i], after - before, (unsigned long long)real);
+		RUN(f, "show", id);
+		CHECK_CONTAINS(f->out, "judy@example.org");
+	}
+}
+
 /* The concurrent writer: commits count messages, some already expired, some
  * revoked right after, each with chunks whose content the checker can derive
  * from the id.  Opens the store itself (after fork). */
-#define W_ID_FMT "writer%05u%011u"
+#define W_ID_FMT "writer%05u%010uA"
 
 static void
 writer_child(struct fx *f, unsigned count)
@@ -857,6 +956,7 @@ main(void)
 		T(revoke_marks_revoked_and_audits_the_admin),
 		T(expire_sets_absolute_relative_now_and_never),
 		T(stats_counts_states_templates_and_events),
+		T(stats_sealed_bytes_match_a_real_sealed_message),
 		T(purge_drops_chunks_keeps_tombstone_and_audit),
 		T(purge_while_a_writer_commits_loses_nothing_it_should_keep),
 	};
