@@ -483,7 +483,6 @@ ctl_msg_show(struct ctl *ctl, int argc, char **argv)
 	struct sp_store *s = NULL;
 	struct sp_error err;
 	const char *id = NULL;
-	char idbuf[SP_ID_LEN + 8];
 	bool json = false;
 	int rc;
 
@@ -498,7 +497,7 @@ ctl_msg_show(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	sp_error_clear(&err);
 	if (sp_store_msg_get(s, id, &m, &err) != SP_OK) {
-		ctl_warn("show %s: %s", ctl_clean(idbuf, sizeof(idbuf), id),
+		ctl_warn("show %s: %s", id,
 		    err.code == SP_ENOTFOUND ? "no such message" : err.msg);
 		goto out;
 	}

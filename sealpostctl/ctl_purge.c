@@ -36,14 +36,13 @@ change_load(
     struct sp_store *s, const char *cmd, const char *id, struct sp_msg_meta *m)
 {
 	struct sp_error err;
-	char idbuf[SP_ID_LEN + 8];
 
 	if (!ctl_id_ok(cmd, id))
 		return SP_EINVAL;
 	sp_error_clear(&err);
 	if (sp_store_msg_get(s, id, m, &err) == SP_OK)
 		return SP_OK;
-	ctl_warn("%s %s: %s", cmd, ctl_clean(idbuf, sizeof(idbuf), id),
+	ctl_warn("%s %s: %s", cmd, id,
 	    err.code == SP_ENOTFOUND ? "no such message" : err.msg);
 	return err.code ? err.code : SP_EIO;
 }
