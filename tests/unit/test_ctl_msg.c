@@ -106,9 +106,11 @@ fx_store_open(struct fx *f, struct sp_store **s)
 	return 0;
 }
 
-/* Writes a message: chunks 0..n-2 with chunk_put, the last with commit. */
+/* Writes a message: chunks from..n-2 with chunk_put (those before from
+ * were put already), the last with commit. */
 static int
-fx_write(struct sp_store *s, const struct fx_msg *fm, int64_t now)
+fx_write_from(
+    struct sp_store *s, const struct fx_msg *fm, int64_t now, uint32_t from)
 {
 	struct sp_msg_meta m;
 	struct sp_error err;
@@ -134,10 +136,11 @@ fx_write(struct sp_store *s, const struct fx_msg *fm, int64_t now)
 	m.nchunks = fm->nchunks;
 	for (seq = 0; seq + 1 < fm->nchunks; seq++) {
 		len = fx_chunk(buf, sizeof(buf), fm->id, seq);
-		if (sp_store_chunk_put(s, fm->id, seq, (unsigned char *)buf,
+		m.size += len;
+		if (seq >= from &&
+		    sp_store_chunk_put(s, fm->id, seq, (unsigned char *)buf,
 		        len, &err) != SP_OK)
 			goto fail;
-		m.size += len;
 	}
 	tail_len[0] = fx_chunk(buf, sizeof(buf), fm->id, seq);
 	m.size += tail_len[0];
@@ -146,6 +149,12 @@ fx_write(struct sp_store *s, const struct fx_msg *fm, int64_t now)
 fail:
 	print_error("writing %s: %s\n", fm->id, err.msg);
 	return -1;
+}
+
+static int
+fx_write(struct sp_store *s, const struct fx_msg *fm, int64_t now)
+{
+	return fx_write_from(s, fm, now, 0);
 }
 
 static int
@@ -769,6 +778,35 @@ stats_sealed_bytes_match_a_real_sealed_message(void **state)
 	}
 }
 
+static void
+purge_keeps_uncommitted_chunks_younger_than_an_hour(void **state)
+{
+	static const struct fx_msg late = { "fixtureLateCommit0000A",
+		"kim@example.org", { "lee@example.org", NULL, NULL },
+		"encrypt-only", 0, DAY, SP_MSG_ACTIVE, 2 };
+	struct fx *f = *state;
+	struct sp_store *s = NULL;
+	struct sp_error err;
+	char buf[128];
+	size_t len;
+
+	/* chunk 0 written, the message not committed yet */
+	assert_int_equal(fx_store_open(f, &s), 0);
+	len = fx_chunk(buf, sizeof(buf), late.id, 0);
+	assert_int_equal(sp_store_chunk_put(s, late.id, 0,
+	                     (const unsigned char *)buf, len, &err),
+	    SP_OK);
+	sp_store_close(s);
+	RUN(f, "purge");
+	CHECK_INT(f->status, 0);
+	CHECK_CONTAINS(f->out, "0 orphan chunks");
+	/* the writer finishes: chunk 0 must still be there for the commit */
+	assert_int_equal(fx_store_open(f, &s), 0);
+	CHECK_INT(fx_write_from(s, &late, f->now, 1), 0);
+	sp_store_close(s);
+	CHECK_INT(chunks_status(f, late.id, 2), SP_OK);
+}
+
 /* The concurrent writer: commits count messages, some already expired, some
  * revoked right after, each with chunks whose content the checker can derive
  * from the id.  Opens the store itself (after fork). */
@@ -958,6 +996,7 @@ main(void)
 		T(stats_counts_states_templates_and_events),
 		T(stats_sealed_bytes_match_a_real_sealed_message),
 		T(purge_drops_chunks_keeps_tombstone_and_audit),
+		T(purge_keeps_uncommitted_chunks_younger_than_an_hour),
 		T(purge_while_a_writer_commits_loses_nothing_it_should_keep),
 	};
 #undef T
