@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -807,52 +808,86 @@ purge_keeps_uncommitted_chunks_younger_than_an_hour(void **state)
 	CHECK_INT(chunks_status(f, late.id, 2), SP_OK);
 }
 
-/* The concurrent writer: commits count messages, some already expired, some
- * revoked right after, each with chunks whose content the checker can derive
- * from the id.  Opens the store itself (after fork). */
+/* The concurrent writer: commits messages until told to stop (a byte on
+ * stop_fd) and at least W_MIN of them; some already expired, some revoked
+ * right after; chunks whose content the checker derives from the id.
+ * Opens the store itself (after fork) and writes how many it committed
+ * to DIR/writer.count. */
 #define W_ID_FMT "writer%05u%010uA"
+#define W_MIN    100
+#define W_RUNS   15
+
+/* Message i of the writer: revoked (every fifth), expired (every third
+ * that is not revoked: a purge may take an expired one before the revoke,
+ * which would then fail), or active. */
+static bool
+w_revoked(unsigned i)
+{
+	return i % 5 == 0;
+}
+
+static bool
+w_expired(unsigned i)
+{
+	return i % 3 == 0 && !w_revoked(i);
+}
+
+static int
+w_revoke(struct sp_store *s, const char *id)
+{
+	struct sp_msg_meta m;
+	struct sp_error err;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	if ((rc = sp_store_msg_get(s, id, &m, &err)) != SP_OK)
+		return rc;
+	m.state = SP_MSG_REVOKED;
+	m.revoked = (int64_t)time(NULL);
+	rc = sp_store_msg_update(s, &m, &err);
+	sp_msg_meta_cleanup(&m);
+	return rc;
+}
+
+static bool
+w_stop_asked(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
 
 static void
-writer_child(struct fx *f, unsigned count)
+writer_child(struct fx *f, int stop_fd)
 {
-	struct fx_msg fm;
-	struct sp_store *s = NULL;
-	struct sp_error err;
-	struct sp_msg_meta m;
-	char id[SP_ID_LEN + 1];
 	const char *rcpt[3] = { "rcpt@w.example", NULL, NULL };
+	struct fx_msg fm = { .sender = "w@example.org",
+		.tmpl = "encrypt-only" };
+	struct sp_store *s = NULL;
+	char id[SP_ID_LEN + 1], path[320];
 	unsigned i;
+	FILE *fp;
 
 	if (fx_store_open(f, &s) != 0)
 		_exit(3);
-	for (i = 0; i < count; i++) {
+	memcpy(fm.rcpts, rcpt, sizeof(rcpt));
+	for (i = 0; i < W_MIN || !w_stop_asked(stop_fd); i++) {
 		snprintf(id, sizeof(id), W_ID_FMT, (unsigned)getpid() % 100000u,
 		    i % 100000000u);
-		memset(&fm, 0, sizeof(fm));
 		fm.id = id;
-		fm.sender = "w@example.org";
-		memcpy(fm.rcpts, rcpt, sizeof(rcpt));
-		fm.tmpl = "encrypt-only";
-		/* some expired; those revoked below are not (a purge may
-		 * take an expired one before the revoke, which then fails) */
-		fm.expires = i % 3 == 0 && i % 5 != 0 ? -DAY : DAY;
+		fm.expires = w_expired(i) ? -DAY : DAY;
 		fm.nchunks = 1 + i % 4;
 		if (fx_write(s, &fm, (int64_t)time(NULL)) != 0)
 			_exit(4);
-		if (i % 5 != 0)
-			continue;
-		/* every fifth: revoked just after */
-		memset(&m, 0, sizeof(m));
-		if (sp_store_msg_get(s, id, &m, &err) != SP_OK)
+		if (w_revoked(i) && w_revoke(s, id) != SP_OK)
 			_exit(5);
-		m.state = SP_MSG_REVOKED;
-		m.revoked = (int64_t)time(NULL);
-		if (sp_store_msg_update(s, &m, &err) != SP_OK)
-			_exit(6);
-		sp_msg_meta_cleanup(&m);
 	}
 	sp_store_close(s);
-	_exit(0);
+	snprintf(path, sizeof(path), "%s/writer.count", f->dir);
+	if ((fp = fopen(path, "w")) == NULL)
+		_exit(6);
+	fprintf(fp, "%u\n", i);
+	_exit(fclose(fp) == 0 ? 0 : 6);
 }
 
 struct verify {
@@ -945,39 +980,60 @@ verify_store(struct fx *f, unsigned *active, unsigned *purged)
 	sp_store_close(s);
 }
 
-static void
-purge_while_a_writer_commits_loses_nothing_it_should_keep(void **state)
+/* Runs purge while the writer works: W_RUNS times, then until
+ * the writer has committed W_MIN messages. */
+static unsigned
+purge_during_writer(struct fx *f, pid_t pid, int stop_fd, int *wstatus)
 {
-	struct fx *f = *state;
-	unsigned active = 0, purged = 0, runs = 0;
-	pid_t pid;
-	int st;
+	unsigned runs = 0;
+	pid_t done = 0;
 
-	fflush(NULL);
-	if ((pid = fork()) == 0)
-		writer_child(f, 300);
-	assert_true(pid > 0);
-	/* purge over and over while the writer runs */
-	while (waitpid(pid, &st, WNOHANG) == 0) {
+	while (done == 0) {
 		RUN(f, "purge");
 		if (f->status != 0)
 			fail_msg("purge run %u: got status %d \"%s\", want 0",
 			    runs, f->status, f->errout);
-		runs++;
+		if (++runs == W_RUNS && write(stop_fd, "x", 1) != 1)
+			fail_msg("could not tell the writer to stop");
+		done = waitpid(pid, wstatus, runs >= W_RUNS ? 0 : WNOHANG);
 	}
+	return runs;
+}
+
+static void
+purge_while_a_writer_commits_loses_nothing_it_should_keep(void **state)
+{
+	struct fx *f = *state;
+	unsigned active = 0, purged = 0, runs, n = 0, i, want = 0;
+	char path[320], buf[32];
+	int st, stop[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(stop), 0);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		close(stop[1]);
+		writer_child(f, stop[0]);
+	}
+	assert_true(pid > 0);
+	close(stop[0]);
+	runs = purge_during_writer(f, pid, stop[1], &st);
+	close(stop[1]);
 	CHECK_INT(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), 0);
+	snprintf(path, sizeof(path), "%s/writer.count", f->dir);
+	read_file(path, buf, sizeof(buf));
+	n = (unsigned)strtoul(buf, NULL, 10);
+	for (i = 0; i < n; i++)
+		want += w_revoked(i) || w_expired(i);
 	RUN(f, "purge");
 	CHECK_INT(f->status, 0);
 	verify_store(f, &active, &purged);
-	/* 300 written: 80 expired, 60 revoked, the rest active */
-	CHECK_INT(purged, 2 + 140);
-	CHECK_INT(active, 3 + 160);
-	print_message("concurrent purge: %u purge runs, %u active whole, "
-	              "%u purged\n",
-	    runs, active, purged);
-	if (runs < 2)
-		fail_msg("got %u purge runs during the writer, want 2 or more",
-		    runs);
+	/* the fixture's two, and the writer's revoked and expired ones */
+	CHECK_INT(purged, 2 + want);
+	CHECK_INT(active, 3 + n - want);
+	print_message("concurrent purge: %u purge runs while %u messages were "
+	              "written; %u active whole, %u purged\n",
+	    runs, n, active, purged);
 }
 
 int
