@@ -444,16 +444,20 @@ lm_msg_get(struct sp_store_backend *b, const char *id, struct sp_msg_meta *out,
 	return lm_read(b, lm_get_txn, &c, "reading metadata", err);
 }
 
+/* Chunks are read one transaction each and copied out, so that the
+ * callback runs outside any transaction (it may be slow, or call the
+ * store) and no old pages stay pinned while a client downloads. */
+#define CHUNK_READ_MAX (16u << 20)
+
 struct read_ctx {
 	const char *id;
-	uint32_t n;
-	sp_store_chunk_fn fn;
-	void *ctx;
-	int urc;
+	uint32_t n, seq;
+	unsigned char *buf;
+	size_t len, cap;
 };
 
-/* Unmaps the whole pages of a chunk already handed out: the pages stay in
- * the page cache, but a 50 MB read no longer leaves 50 MB mapped into this
+/* Unmaps the whole pages of a chunk just copied: the pages stay in the
+ * page cache, but a 50 MB read no longer leaves 50 MB mapped into this
  * process (resident set size stays flat). */
 static void
 drop_pages(const void *data, size_t len)
@@ -466,39 +470,11 @@ drop_pages(const void *data, size_t len)
 		(void)madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
+/* The message must still be committed and not purged. */
 static int
-lm_read_chunks(struct sp_store_backend *b, MDB_txn *txn, struct read_ctx *c,
+lm_chunks_check(struct sp_store_backend *b, MDB_txn *txn, struct read_ctx *c,
     struct sp_error *err)
 {
-	unsigned char kb[CHUNK_KEY_LEN];
-	MDB_val k, v;
-	uint32_t seq;
-	int rc;
-
-	for (seq = 0; seq < c->n; seq++) {
-		chunk_key(kb, c->id, seq);
-		k = val_of(kb, sizeof(kb));
-		rc = mdb_get(txn, b->chunks, &k, &v);
-		if (rc == MDB_NOTFOUND)
-			return sp_error_set(err, SP_EIO,
-			    "store %s: message %s: chunk %u is missing (store "
-			    "damaged)",
-			    b->path, c->id, seq);
-		if (rc != 0)
-			return rc;
-		c->urc = c->fn(c->ctx, seq, v.mv_data, v.mv_size);
-		drop_pages(v.mv_data, v.mv_size);
-		if (c->urc != 0)
-			return LM_STOP;
-	}
-	return 0;
-}
-
-static int
-lm_chunks_txn(
-    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
-{
-	struct read_ctx *c = vctx;
 	struct sp_msg_meta m;
 	int rc;
 
@@ -512,20 +488,70 @@ lm_chunks_txn(
 		    "store %s: message %s has %u chunks, not %u", b->path,
 		    c->id, m.nchunks, c->n);
 	sp_msg_meta_cleanup(&m);
-	if (rc != SP_OK)
+	return rc;
+}
+
+static int
+lm_check_txn(
+    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
+{
+	return lm_chunks_check(b, txn, vctx, err);
+}
+
+static int
+lm_chunk_txn(
+    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
+{
+	struct read_ctx *c = vctx;
+	unsigned char kb[CHUNK_KEY_LEN];
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = lm_chunks_check(b, txn, c, err)) != SP_OK)
 		return rc;
-	return lm_read_chunks(b, txn, c, err);
+	chunk_key(kb, c->id, c->seq);
+	k = val_of(kb, sizeof(kb));
+	rc = mdb_get(txn, b->chunks, &k, &v);
+	if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size > CHUNK_READ_MAX))
+		return sp_error_set(err, SP_EIO,
+		    "store %s: message %s: chunk %u is missing or too big "
+		    "(store damaged)",
+		    b->path, c->id, c->seq);
+	if (rc != 0)
+		return rc;
+	if (v.mv_size > c->cap) {
+		unsigned char *nb = realloc(c->buf, v.mv_size);
+
+		if (nb == NULL)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		c->buf = nb;
+		c->cap = v.mv_size;
+	}
+	if (v.mv_size > 0)
+		memcpy(c->buf, v.mv_data, v.mv_size);
+	c->len = v.mv_size;
+	drop_pages(v.mv_data, v.mv_size);
+	return 0;
 }
 
 static int
 lm_chunks_read(struct sp_store_backend *b, const char *id, uint32_t n,
     sp_store_chunk_fn fn, void *ctx, struct sp_error *err)
 {
-	struct read_ctx c = { id, n, fn, ctx, 0 };
-	int rc;
+	struct read_ctx c = { id, n, 0, NULL, 0, 0 };
+	int rc = SP_OK;
 
-	rc = lm_read(b, lm_chunks_txn, &c, "reading chunks", err);
-	return rc == LM_STOP ? c.urc : rc;
+	if (n == 0)
+		return lm_read(b, lm_check_txn, &c, "reading chunks", err);
+	for (c.seq = 0; c.seq < n; c.seq++) {
+		rc = lm_read(b, lm_chunk_txn, &c, "reading chunks", err);
+		if (rc != SP_OK)
+			break;
+		if ((rc = fn(ctx, c.seq, c.buf, c.len)) != 0)
+			break;
+	}
+	free(c.buf);
+	return rc;
 }
 
 struct update_ctx {
@@ -1223,6 +1249,24 @@ lm_close(struct sp_store_backend *b)
 	free(b);
 }
 
+/* Writers first: a map resize must not wait behind a steady stream of
+ * short transactions from other threads.  (No thread ever takes the lock
+ * twice, which a writer-first lock would not allow.) */
+static int
+lm_lock_init(struct sp_store_backend *b)
+{
+	pthread_rwlockattr_t a;
+	int rc;
+
+	if (pthread_rwlockattr_init(&a) != 0)
+		return -1;
+	pthread_rwlockattr_setkind_np(
+	    &a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	rc = pthread_rwlock_init(&b->lock, &a);
+	pthread_rwlockattr_destroy(&a);
+	return rc;
+}
+
 static int
 lm_open(const char *path, const struct sp_store_opts *opts,
     struct sp_store_backend **out, struct sp_error *err)
@@ -1239,7 +1283,7 @@ lm_open(const char *path, const struct sp_store_opts *opts,
 		return rc;
 	b = calloc(1, sizeof(*b));
 	if (b == NULL || (b->path = strdup(path)) == NULL ||
-	    pthread_rwlock_init(&b->lock, NULL) != 0) {
+	    lm_lock_init(b) != 0) {
 		free(b ? b->path : NULL);
 		free(b);
 		return sp_error_set(err, SP_ENOMEM, "out of memory");

@@ -19,11 +19,13 @@
  *
  * Threads: one struct sp_store may be used by any number of threads at
  * once; every call runs in its own transaction (read transactions are not
- * tied to a thread).  Callbacks (sp_store_chunks_read, _msg_list,
- * _audit_list, _kv_update) run inside that transaction and must not call
- * the store themselves.  A kv_update callback may run more than once (the
- * write is retried after the map grows): it must compute its result from
- * its arguments only.
+ * tied to a thread).  Callbacks of _msg_list, _audit_list and _kv_update
+ * run inside that transaction: they must be quick and must not call the
+ * store themselves.  The sp_store_chunks_read callback runs outside any
+ * transaction (each chunk is read in its own and copied out), so it may
+ * be slow (a download) and may call the store.  A kv_update callback may run
+ * more than once (the write is retried after the map grows): it must compute
+ * its result from its arguments only.
  *
  * Ids: message ids are SP_ID_LEN base64url characters (sp_id_new());
  * anything else is SP_EINVAL.
@@ -118,9 +120,10 @@ int sp_store_msg_abort(
 int sp_store_msg_get(struct sp_store *s, const char *id,
     struct sp_msg_meta *out, struct sp_error *err) SP_MUST_CHECK;
 /* Calls fn for chunk 0..n-1 of a committed message in order; buf is valid
- * during the call only.  Stops at the first non-zero return of fn and
- * returns it.  SP_ENOTFOUND for no such (committed) message, SP_EEXPIRED
- * when it was purged, SP_EINVAL when n > nchunks. */
+ * during the call only.  n == 0 only checks that the message can be read. Stops
+ * at the first non-zero return of fn and returns it.  SP_ENOTFOUND for no such
+ * (committed) message, SP_EEXPIRED when it was purged, SP_EINVAL when n >
+ * nchunks. */
 typedef int (*sp_store_chunk_fn)(
     void *ctx, uint32_t seq, const unsigned char *buf, size_t len);
 int sp_store_chunks_read(struct sp_store *s, const char *id, uint32_t n,

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <lmdb.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -729,6 +730,140 @@ two_processes_write_at_once(void **state)
 	CHECK_INT(read_msg(f->s, id, 3, &f->err), SP_OK);
 }
 
+struct thr {
+	struct sp_store *s;
+	unsigned long n;
+	int rc;
+	char msg[512];
+	volatile int *stop;
+};
+
+/* Writes a 2 MiB message in 64 KiB chunks. */
+static void *
+thread_writer(void *arg)
+{
+	struct thr *t = arg;
+	unsigned char *b = malloc(65536);
+	struct sp_error err;
+	struct sp_msg_meta m;
+	char id[SP_ID_LEN + 1];
+	uint32_t i;
+
+	tu_id(id, t->n);
+	memset(b, 0x5a, 65536);
+	for (i = 0; i < 32 && t->rc == SP_OK; i++) {
+		b[0] = (unsigned char)i;
+		t->rc = sp_store_chunk_put(t->s, id, i, b, 65536, &err);
+	}
+	meta_fill(&m, id, 32);
+	if (t->rc == SP_OK)
+		t->rc = sp_store_msg_commit(t->s, &m, 32, NULL, NULL, 0, &err);
+	if (t->rc != SP_OK)
+		snprintf(t->msg, sizeof(t->msg), "%s", err.msg);
+	free(b);
+	return NULL;
+}
+
+/* Reads and bumps records while the writers run. */
+static void *
+thread_reader(void *arg)
+{
+	struct thr *t = arg;
+	struct sp_error err;
+	uint32_t limit = UINT32_MAX;
+	int n;
+
+	while (!*t->stop && t->rc == SP_OK) {
+		n = 0;
+		t->rc = sp_store_msg_list(t->s, count_meta, &n, &err);
+		if (t->rc == SP_OK)
+			t->rc = sp_store_kv_update(
+			    t->s, SP_KV_RATELIMITS, "r", 1, bump, &limit, &err);
+	}
+	if (t->rc != SP_OK)
+		snprintf(t->msg, sizeof(t->msg), "%s", err.msg);
+	return NULL;
+}
+
+static void
+threads_grow_the_map_together(void **state)
+{
+	struct fx *f = *state;
+	struct thr t[6];
+	pthread_t th[6];
+	volatile int stop = 0;
+	char id[SP_ID_LEN + 1];
+	uint32_t seen;
+	int i;
+
+	sp_store_close(f->s);
+	f->s = NULL;
+	CHECK_INT(fx_open(f, 1 << 20, 256 << 20), SP_OK);
+	for (i = 0; i < 6; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		t[i].s = f->s;
+		t[i].n = 100 + (unsigned long)i;
+		t[i].stop = &stop;
+		pthread_create(
+		    &th[i], NULL, i < 4 ? thread_writer : thread_reader, &t[i]);
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	stop = 1;
+	for (i = 4; i < 6; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < 6; i++)
+		if (t[i].rc != SP_OK)
+			fail_msg("thread %d: got %d (%s), want 0", i, t[i].rc,
+			    t[i].msg);
+	for (i = 0; i < 4; i++) {
+		seen = 0;
+		tu_id(id, 100 + (unsigned long)i);
+		CHECK_INT(sp_store_chunks_read(
+		              f->s, id, 32, count_big, &seen, &f->err),
+		    SP_OK);
+		CHECK_INT(seen, 32);
+	}
+}
+
+static void
+map_grown_by_another_process_is_adopted(void **state)
+{
+	struct fx *f = *state;
+	char id[SP_ID_LEN + 1];
+	uint32_t seen = 0;
+	pid_t pid;
+	int st;
+
+	sp_store_close(f->s);
+	f->s = NULL;
+	CHECK_INT(fx_open(f, 1 << 20, 64 << 20), SP_OK);
+	tu_id(id, 200);
+	pid = fork();
+	if (pid == 0) {
+		/* Its own environment; the parent's is never touched here. */
+		struct sp_store *s;
+		struct thr t;
+
+		memset(&t, 0, sizeof(t));
+		if (sp_store_open(f->path, NULL, &s, &f->err) != SP_OK)
+			_exit(2);
+		t.s = s;
+		t.n = 200;
+		thread_writer(&t);
+		sp_store_close(s);
+		_exit(t.rc == SP_OK ? 0 : 3);
+	}
+	CHECK_INT(waitpid(pid, &st, 0), pid);
+	CHECK_INT(WIFEXITED(st) ? WEXITSTATUS(st) : 100, 0);
+	CHECK_INT(sp_store_chunks_read(f->s, id, 32, count_big, &seen, &f->err),
+	    SP_OK);
+	CHECK_INT(seen, 32);
+	CHECK_INT(
+	    sp_store_kv_put(f->s, SP_KV_SESSIONS, "k", 1, "v", 1, 0, &f->err),
+	    SP_OK);
+}
+
 /* Writes raw bytes under the meta key of id, past the store's checks. */
 static void
 poke_meta(const char *path, const char *id, const void *v, size_t vlen)
@@ -821,6 +956,8 @@ main(void)
 		T(open_errors_name_the_path),
 		T(store_dir_is_private),
 		T(two_processes_write_at_once),
+		T(threads_grow_the_map_together),
+		T(map_grown_by_another_process_is_adopted),
 		T(damaged_meta_gives_eformat),
 		T(meta_decode_refuses_every_truncation),
 #undef T
