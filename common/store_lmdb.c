@@ -88,11 +88,14 @@ lm_grow(struct sp_store_backend *b, uint64_t seen, struct sp_error *err)
 {
 	MDB_envinfo info;
 	uint64_t want;
-	int rc = SP_OK;
+	int rc = SP_OK, dead = 0;
 
 	pthread_rwlock_wrlock(&b->lock);
 	if (b->map_size > seen)
 		goto out; /* another thread grew it meanwhile */
+	/* Readers of dead processes pin old pages: free them first. */
+	if (mdb_reader_check(b->env, &dead) == 0 && dead > 0)
+		goto out;
 	if (seen >= b->max_size) {
 		rc = sp_error_set(err, SP_EFULL,
 		    "store full: %s has reached its maximum size of %llu "
@@ -216,10 +219,11 @@ meta_exists(struct sp_store_backend *b, MDB_txn *txn, const char *id)
 	return mdb_get(txn, b->meta, &k, &v) == 0;
 }
 
-/* Deletes every chunk of id; *n (if not NULL) counts them. */
+/* Deletes the chunks of id from seq first on; *n (if not NULL) counts
+ * them. */
 static int
-lm_del_chunks(
-    struct sp_store_backend *b, MDB_txn *txn, const char *id, size_t *n)
+lm_del_chunks(struct sp_store_backend *b, MDB_txn *txn, const char *id,
+    uint32_t first, size_t *n)
 {
 	unsigned char kb[CHUNK_KEY_LEN];
 	MDB_cursor *cur;
@@ -228,7 +232,7 @@ lm_del_chunks(
 
 	if ((rc = mdb_cursor_open(txn, b->chunks, &cur)) != 0)
 		return rc;
-	chunk_key(kb, id, 0);
+	chunk_key(kb, id, first);
 	k = val_of(kb, sizeof(kb));
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	while (rc == 0 && k.mv_size == CHUNK_KEY_LEN &&
@@ -347,6 +351,12 @@ lm_commit_txn(
 		if ((rc = mdb_put(txn, b->chunks, &k, &v, 0)) != 0)
 			return rc;
 	}
+	/* Chunks past the end (a writer that changed its mind) would never
+	 * be read nor collected. */
+	rc = lm_del_chunks(
+	    b, txn, c->id, c->first_seq + (uint32_t)c->ntail, NULL);
+	if (rc != 0)
+		return rc;
 	k = val_of(c->id, SP_ID_LEN);
 	v = val_of(c->rec, c->reclen);
 	if ((rc = mdb_put(txn, b->meta, &k, &v, MDB_NOOVERWRITE)) != 0)
@@ -385,7 +395,7 @@ lm_abort_txn(
 		return sp_error_set(err, SP_EEXIST,
 		    "store %s: message %s is committed (purge it instead)",
 		    b->path, id);
-	if ((rc = lm_del_chunks(b, txn, id, NULL)) != 0)
+	if ((rc = lm_del_chunks(b, txn, id, 0, NULL)) != 0)
 		return rc;
 	rc = mdb_del(txn, b->pending, &k, NULL);
 	return rc == MDB_NOTFOUND ? 0 : rc;
@@ -581,7 +591,7 @@ lm_update_txn(
 		    "store %s: message %s was purged and stays so", b->path,
 		    c->m->id);
 	if (c->m->state == SP_MSG_PURGED &&
-	    (rc = lm_del_chunks(b, txn, c->m->id, NULL)) != 0)
+	    (rc = lm_del_chunks(b, txn, c->m->id, 0, NULL)) != 0)
 		return rc;
 	v = val_of(c->rec, c->reclen);
 	return mdb_put(txn, b->meta, &k, &v, 0);
@@ -624,7 +634,7 @@ lm_purge_txn(
 	v = val_of(rec, reclen);
 	rc = mdb_put(txn, b->meta, &k, &v, 0);
 	if (rc == 0)
-		rc = lm_del_chunks(b, txn, id, NULL);
+		rc = lm_del_chunks(b, txn, id, 0, NULL);
 	free(rec);
 	return rc;
 }
@@ -748,7 +758,7 @@ lm_gc_txn(
 		id[SP_ID_LEN] = '\0';
 		/* A committed message keeps its chunks. */
 		if (!meta_exists(b, txn, id) &&
-		    (rc = lm_del_chunks(b, txn, id, &c->removed)) != 0)
+		    (rc = lm_del_chunks(b, txn, id, 0, &c->removed)) != 0)
 			return rc;
 		k = val_of(id, SP_ID_LEN);
 		if ((rc = mdb_del(txn, b->pending, &k, NULL)) != 0)
@@ -1172,7 +1182,7 @@ lm_audit_list(struct sp_store_backend *b, const char *id, sp_store_audit_fn fn,
 /* --- open and close --- */
 
 static int
-lm_mkdir(const char *path, struct sp_error *err)
+lm_mkdir(const char *path, bool read_only, struct sp_error *err)
 {
 	struct stat st;
 
@@ -1182,7 +1192,7 @@ lm_mkdir(const char *path, struct sp_error *err)
 			    err, SP_EIO, "store %s: not a directory", path);
 		return SP_OK;
 	}
-	if (errno != ENOENT || mkdir(path, 0700) != 0)
+	if (errno != ENOENT || read_only || mkdir(path, 0700) != 0)
 		return sp_error_set(
 		    err, SP_EIO, "store %s: %s", path, strerror(errno));
 	return SP_OK;
@@ -1281,7 +1291,7 @@ lm_open(const char *path, const struct sp_store_opts *opts,
 	max = opts && opts->max_size ? opts->max_size : SP_STORE_MAX_DEFAULT;
 	if (map > max)
 		map = max;
-	if ((rc = lm_mkdir(path, err)) != SP_OK)
+	if ((rc = lm_mkdir(path, opts && opts->read_only, err)) != SP_OK)
 		return rc;
 	b = calloc(1, sizeof(*b));
 	if (b == NULL || (b->path = strdup(path)) == NULL ||
