@@ -11,11 +11,13 @@
  * slots are cleared at open.  Open the store after fork(): an environment
  * must not cross a fork, so a daemon forks (or daemonizes) first and opens
  * the store in each process that uses it.  Safe for one milter process
- * (many threads) and several portal processes at once.  A sixth named
+ * (many threads) and several portal processes at once.  One more named
  * database, "pending", records when each uncommitted message began.
  *
  * path is a directory ("lmdb:" prefix optional; it is created 0700 when
- * missing).  Open one sp_store per path per process and share it.
+ * missing); its files are made mode 0600, so every process that opens it
+ * runs as the same user.  Open one sp_store per path per process and
+ * share it.
  *
  * Threads: one struct sp_store may be used by any number of threads at
  * once; every call runs in its own transaction (read transactions are not
@@ -161,6 +163,7 @@ int sp_store_kv_put(struct sp_store *s, enum sp_kv_table t, const void *key,
 /* val must hold SP_KV_VAL_MAX bytes. */
 int sp_store_kv_get(struct sp_store *s, enum sp_kv_table t, const void *key,
     size_t klen, void *val, size_t *vlen, struct sp_error *err) SP_MUST_CHECK;
+/* SP_ENOTFOUND when there was no such record. */
 int sp_store_kv_del(struct sp_store *s, enum sp_kv_table t, const void *key,
     size_t klen, struct sp_error *err);
 /* Read-modify-write in one write transaction: fn gets the current value
