@@ -171,6 +171,50 @@ count_meta(void *ctx, const struct sp_msg_meta *m)
 	return 0;
 }
 
+static int
+stop_at_second(void *ctx, uint32_t seq, const unsigned char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	(*(int *)ctx)++;
+	return seq == 1 ? 42 : 0;
+}
+
+static int
+stop_listing(void *ctx, const struct sp_msg_meta *m)
+{
+	(void)m;
+	(*(int *)ctx)++;
+	return 7;
+}
+
+static void
+callbacks_stop_at_first_nonzero(void **state)
+{
+	struct fx *f = *state;
+	char id[SP_ID_LEN + 1];
+	int calls = 0;
+
+	tu_id(id, 20);
+	CHECK_INT(write_msg(f->s, id, 2, 4, &f->err), SP_OK);
+	tu_id(id, 21);
+	CHECK_INT(write_msg(f->s, id, 0, 1, &f->err), SP_OK);
+	tu_id(id, 20);
+	CHECK_INT(
+	    sp_store_chunks_read(f->s, id, 4, stop_at_second, &calls, &f->err),
+	    42);
+	CHECK_INT(calls, 2);
+	calls = 0;
+	CHECK_INT(sp_store_msg_list(f->s, stop_listing, &calls, &f->err), 7);
+	CHECK_INT(calls, 1);
+	CHECK_INT(
+	    sp_store_chunks_read(f->s, id, 0, stop_at_second, &calls, &f->err),
+	    SP_OK);
+	CHECK_INT(
+	    sp_store_chunks_read(f->s, id, 5, stop_at_second, &calls, &f->err),
+	    SP_EINVAL);
+}
+
 static void
 uncommitted_chunks_are_invisible(void **state)
 {
@@ -992,6 +1036,7 @@ main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(commit_reads_back_meta_and_chunks),
 		T(uncommitted_chunks_are_invisible),
+		T(callbacks_stop_at_first_nonzero),
 		T(abort_drops_written_chunks),
 		T(gc_removes_old_orphans_only),
 		T(commit_refuses_misuse),
