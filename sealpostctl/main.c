@@ -25,6 +25,11 @@ static const struct ctl_command commands[] = {
 	{ "keygen", ctl_keygen, "", "make a new key pair; prints its id" },
 	{ "keys", ctl_keys, "list | check",
 	    "list the key pairs, or check that every secret key loads" },
+	{ "rules", ctl_rules,
+	    "check [FILE] | test MESSAGE --from ADDR --to ADDR... "
+	    "[--rules FILE]",
+	    "check the rules file, or show what the rules decide for a "
+	    "message" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
