@@ -1,9 +1,10 @@
 #!/bin/sh
 # Runs "sealpostctl rules check" and "rules test" as an admin would, on
 # scratch rules files and messages (CRLF, bare LF, no header section).
-# Usage: check-rules.sh SEALPOSTCTL
+# Usage: check-rules.sh SEALPOSTCTL [SOURCE_DIR]
 set -u
 ctl=$1
+src=${2:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -97,5 +98,13 @@ expect "test missing message" 1 "nope.eml" \
 	"$ctl" -c "$c" rules test "$tmp/nope.eml" --from a@b.example --to c@d.example
 expect "unknown subcommand" 2 "usage: sealpostctl [-c FILE] rules" \
 	"$ctl" -c "$c" rules frob
+
+if [ -n "$src" ]; then
+	# The EXAMPLES of sealpost-rules(5) load as they are written.
+	sed -n '/^\.SH EXAMPLES/,/^\.SH NOTES/p' "$src/docs/man/sealpost-rules.5" |
+		sed -n '/^\.EX/,/^\.EE/p' | grep -v '^\.E[XE]' >"$tmp/man.rules"
+	expect "man page example loads" 0 "man.rules: 5 rules, 1 templates" \
+		"$ctl" -c "$c" rules check "$tmp/man.rules"
+fi
 
 [ "$fails" = 0 ] || { echo "$fails failed"; exit 1; }
