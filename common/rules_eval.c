@@ -319,6 +319,8 @@ tag_ranges(struct eval *e, const struct rules_rule *r, struct range **out,
 			continue;
 		for (j = 0; j < c->nvals && rc == SP_OK; j++) {
 			vlen = strlen(c->vals[j]);
+			if (vlen == 0) /* the parser refuses these */
+				continue;
 			for (p = f; (p = memmem(p, flen - (size_t)(p - f),
 			                 c->vals[j], vlen)) != NULL;
 			     p += vlen) {

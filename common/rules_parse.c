@@ -222,8 +222,8 @@ norm_value(enum rules_cond_kind kind, const struct rules_tok *t, char **out,
 		}
 		/* FALLTHROUGH */
 	default:
-		*what = "a non-empty value";
-		if (t->len == 0)
+		*what = "a non-empty value without NUL bytes";
+		if (t->len == 0 || memchr(t->text, 0, t->len) != NULL)
 			return SP_EFORMAT;
 		return rules_fold(t->text, t->len, out, NULL, NULL);
 	}

@@ -145,7 +145,7 @@ subject_ms(const struct sp_ruleset *rs, size_t size, size_t *words)
 
 	for (*words = 0, p = subj; (p = strstr(p, "?=")) != NULL; p += 2)
 		(*words)++;
-	for (run = 0; run < 7; run++) {
+	for (run = 0; run < 41; run++) {
 		t0 = now_ms();
 		if (sp_rules_decide(rs, &in, &d) != SP_OK ||
 		    d.action != SP_ACTION_ENCRYPT) {

@@ -353,6 +353,24 @@ errors_table(void **state)
 	}
 }
 
+static void
+nul_in_value_refused(void **state)
+{
+	static const char text[] = "rule a { match subject-tag a\0b; skip }\n";
+	struct sp_ruleset *rs;
+	struct sp_diag diag;
+
+	(void)state;
+	sp_diag_init(&diag);
+	CHECK_INT(sp_rules_parse("t.rules", text, sizeof(text) - 1, &rs, &diag),
+	    SP_ECONFIG);
+	CHECK_INT(diag.n, 1);
+	CHECK_STR(diag.msgs[0],
+	    "t.rules:1:28: expected a non-empty value "
+	    "without NUL bytes, found \"a?b\"");
+	sp_diag_cleanup(&diag);
+}
+
 static struct sp_ruleset *
 parse_ok(const char *text)
 {
@@ -530,6 +548,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decide_table),
 		cmocka_unit_test(errors_table),
+		cmocka_unit_test(nul_in_value_refused),
 		cmocka_unit_test(templates_built_in_and_admin),
 		cmocka_unit_test(expire_units_and_read_implied),
 		cmocka_unit_test(envelope_only_when_no_header_condition),
