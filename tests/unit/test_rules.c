@@ -292,6 +292,12 @@ static const struct error_case error_cases[] = {
 	    "rule a {\n match subject-tag \"[secure\n skip\n}\n",
 	    { "t.rules:2:20: expected a closing \" for this string, found end "
 	      "of line" } },
+	{ "unknown escape", "rule a { match subject-tag \"a\\nb\"; skip }\n",
+	    { "t.rules:1:30: expected \\\" or \\\\ after a backslash, found "
+	      "another character" } },
+	{ "escapes in strings", "rule \"a \\\"q\\\" \\\\\" { match any }\n",
+	    { "t.rules:1:31: expected encrypt or skip in rule \"a \"q\" \\\", "
+	      "found \"}\"" } },
 	{ "unterminated block", "rule a {\n match any\n skip\n",
 	    { "t.rules:4:1: expected \"}\" to close rule \"a\" (opened at line "
 	      "1), found end of file" } },
