@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "check.h"
 #include "sp_mime_words.h"
 #include "sp_rules.h"
@@ -525,6 +528,69 @@ reload_keeps_old_set_on_error(void **state)
 	sp_rules_holder_cleanup(&h);
 }
 
+struct reader {
+	struct sp_rules_holder *h;
+	atomic_bool *stop;
+	size_t bad;
+	size_t runs;
+};
+
+/* A message in flight: take the current set, decide, let go. */
+static void *
+reader_main(void *arg)
+{
+	struct reader *r = arg;
+	struct sp_ruleset *rs;
+	enum sp_action a;
+
+	while (!atomic_load(r->stop) || r->runs < 100) {
+		rs = sp_rules_holder_get(r->h);
+		a = decide_for(rs, "a@one.example");
+		r->bad += a != SP_ACTION_ENCRYPT && a != SP_ACTION_SKIP;
+		sp_ruleset_unref(rs);
+		r->runs++;
+	}
+	return NULL;
+}
+
+static void
+reload_while_deciding_in_threads(void **state)
+{
+	static const char *const texts[] = {
+		"rule a { match rcpt-domain one.example; encrypt confidential }\n",
+		"rule b { match rcpt-domain one.example; skip }\n",
+		"rule c { match rcpt-domain one..example; skip }\n", /* bad */
+	};
+	struct sp_rules_holder h;
+	struct reader readers[3];
+	pthread_t tid[3];
+	atomic_bool stop = false;
+	struct sp_diag diag;
+	size_t i;
+	int rc;
+
+	(void)state;
+	sp_rules_holder_init(&h, parse_ok(texts[0]));
+	for (i = 0; i < 3; i++) {
+		readers[i] = (struct reader){ &h, &stop, 0, 0 };
+		assert_int_equal(
+		    pthread_create(&tid[i], NULL, reader_main, &readers[i]), 0);
+	}
+	for (i = 0; i < 300; i++) {
+		sp_diag_init(&diag);
+		rc = sp_rules_holder_reload_text(
+		    &h, "t.rules", texts[i % 3], strlen(texts[i % 3]), &diag);
+		CHECK_INT(rc, i % 3 == 2 ? SP_ECONFIG : SP_OK);
+		sp_diag_cleanup(&diag);
+	}
+	atomic_store(&stop, true);
+	for (i = 0; i < 3; i++) {
+		pthread_join(tid[i], NULL);
+		CHECK_INT(readers[i].bad, 0);
+	}
+	sp_rules_holder_cleanup(&h);
+}
+
 static void
 many_domain_rules_first_match(void **state)
 {
@@ -559,6 +625,7 @@ main(void)
 		cmocka_unit_test(expire_units_and_read_implied),
 		cmocka_unit_test(envelope_only_when_no_header_condition),
 		cmocka_unit_test(reload_keeps_old_set_on_error),
+		cmocka_unit_test(reload_while_deciding_in_threads),
 		cmocka_unit_test(many_domain_rules_first_match),
 	};
 
