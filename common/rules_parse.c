@@ -212,7 +212,8 @@ norm_value(enum rules_cond_kind kind, const struct rules_tok *t, char **out,
 			*out = strdup("");
 			return *out != NULL ? SP_OK : SP_ENOMEM;
 		}
-		if (t->text[0] == '@' || memchr(t->text, 0, t->len) != NULL)
+		if (t->text[0] == '@' || memchr(t->text, 0, t->len) != NULL ||
+		    t->len > RULES_ADDR_MAX)
 			return SP_EFORMAT;
 		return rules_addr_norm(t->text, false, out);
 	case COND_HEADER:

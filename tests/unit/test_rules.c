@@ -614,6 +614,29 @@ many_domain_rules_first_match(void **state)
 	free(text);
 }
 
+static void
+many_address_rules_first_match(void **state)
+{
+	size_t i, cap = 1000 * 80, o = 0;
+	char *text = malloc(cap);
+	struct sp_ruleset *rs;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < 1000; i++)
+		o += (size_t)snprintf(text + o, cap - o,
+		    "rule r%zu { match rcpt u%zu@x.example all@x.example; %s }\n",
+		    i, i % 50, i % 2 ? "skip" : "encrypt confidential");
+	rs = parse_ok(text);
+	CHECK_INT(decide_for(rs, "u7@x.example"), SP_ACTION_SKIP);
+	CHECK_INT(decide_for(rs, "U8@X.Example"), SP_ACTION_ENCRYPT);
+	CHECK_INT(decide_for(rs, "all@x.example"), SP_ACTION_ENCRYPT);
+	CHECK_INT(decide_for(rs, "u50@x.example"), SP_ACTION_NONE);
+	CHECK_INT(decide_for(rs, "u7@y.x.example"), SP_ACTION_NONE);
+	sp_ruleset_unref(rs);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -627,6 +650,7 @@ main(void)
 		cmocka_unit_test(reload_keeps_old_set_on_error),
 		cmocka_unit_test(reload_while_deciding_in_threads),
 		cmocka_unit_test(many_domain_rules_first_match),
+		cmocka_unit_test(many_address_rules_first_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
