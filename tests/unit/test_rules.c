@@ -301,6 +301,20 @@ static const struct error_case error_cases[] = {
 	{ "escapes in strings", "rule \"a \\\"q\\\" \\\\\" { match any }\n",
 	    { "t.rules:1:31: expected encrypt or skip in rule \"a \"q\" \\\", "
 	      "found \"}\"" } },
+	{ "bad header name", "rule a { match header X:Y z; skip }\n",
+	    { "t.rules:1:23: expected a header name, found \"X:Y\"" } },
+	{ "missing rule name", "rule { match any; skip }\n",
+	    { "t.rules:1:6: expected a rule name, found \"{\"" } },
+	{ "missing brace", "rule a\nmatch any\n",
+	    { "t.rules:2:1: expected \"{\", found \"match\"" } },
+	{ "extra word after action", "rule a { skip now }\n",
+	    { "t.rules:1:15: expected end of line, found \"now\"" } },
+	{ "missing template name", "rule a { match any; encrypt }\n",
+	    { "t.rules:1:29: expected a template name, found \"}\"" } },
+	{ "unknown template statement",
+	    "template t { rights read; colour red }\n",
+	    { "t.rules:1:27: expected rights, expire or brand, found "
+	      "\"colour\"" } },
 	{ "unterminated block", "rule a {\n match any\n skip\n",
 	    { "t.rules:4:1: expected \"}\" to close rule \"a\" (opened at line "
 	      "1), found end of file" } },
