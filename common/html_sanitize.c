@@ -506,7 +506,8 @@ css_filter(const char *style, size_t *dropped)
 	const char *p = style, *end = style + n, *semi, *d;
 	char *res;
 
-	if ((res = malloc(n + 1)) == NULL)
+	/* each kept declaration may gain a space after its ";" */
+	if ((res = malloc(2 * n + 1)) == NULL)
 		return NULL;
 	while (p < end) {
 		if ((semi = memchr(p, ';', (size_t)(end - p))) == NULL)
