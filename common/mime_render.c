@@ -482,6 +482,10 @@ fill_attachment(struct walk *w, struct sp_mime_attachment *a, GMimeObject *obj,
 	for (p = a->content_type; p != NULL && *p != '\0'; p++)
 		*p = g_ascii_tolower(*p);
 	a->content_id = dup_clean(g_mime_object_get_content_id(obj), &rc);
+	if (a->content_id != NULL && a->content_id[0] == '\0') {
+		free(a->content_id);
+		a->content_id = NULL;
+	}
 	a->orig_filename = dup_clean(given_filename(obj), &rc);
 	a->filename =
 	    safe_filename(a->orig_filename, a->content_type, a->index);
@@ -1071,9 +1075,10 @@ sp_mime_attachment_read(const struct sp_mime_view *v, size_t idx, size_t max,
 	return SP_OK;
 }
 
-/* cid with "cid:", <> and %-escapes taken off, into a new string. */
+/* cid with "cid:" and <> taken off, and %-escapes decoded if unescape,
+ * into a new string (NULL if out of memory or a bad escape). */
 static char *
-cid_normalize(const char *cid)
+cid_normalize(const char *cid, bool unescape)
 {
 	char *s, *d;
 	size_t n;
@@ -1082,8 +1087,9 @@ cid_normalize(const char *cid)
 		cid += 4;
 	if (*cid == '<')
 		cid++;
-	if ((s = g_uri_unescape_string(cid, NULL)) == NULL)
-		s = g_strdup(cid);
+	s = unescape ? g_uri_unescape_string(cid, NULL) : g_strdup(cid);
+	if (s == NULL)
+		return NULL;
 	n = strlen(s);
 	if (n > 0 && s[n - 1] == '>')
 		s[n - 1] = '\0';
@@ -1092,24 +1098,40 @@ cid_normalize(const char *cid)
 	return d;
 }
 
+static long
+cid_lookup(const struct sp_mime_view *v, const char *want,
+    int (*cmp)(const char *, const char *))
+{
+	size_t i;
+
+	for (i = 0; i < v->natt; i++)
+		if (v->att[i].content_id != NULL &&
+		    cmp(v->att[i].content_id, want) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Content-IDs are matched as given, then without "cid:" and <>, then
+ * with %-escapes decoded too (as in a cid: URL, RFC 2392); then all of
+ * these again ignoring ASCII case. */
 long
 sp_mime_find_cid(const struct sp_mime_view *v, const char *cid)
 {
-	char *want;
-	size_t i;
+	char *want[3];
 	long found = -1;
+	int k;
 
-	if (v == NULL || cid == NULL || (want = cid_normalize(cid)) == NULL)
+	if (v == NULL || cid == NULL)
 		return -1;
-	for (i = 0; i < v->natt && found < 0; i++)
-		if (v->att[i].content_id != NULL &&
-		    strcmp(v->att[i].content_id, want) == 0)
-			found = (long)i;
-	for (i = 0; i < v->natt && found < 0 && *want != '\0'; i++)
-		if (v->att[i].content_id != NULL &&
-		    g_ascii_strcasecmp(v->att[i].content_id, want) == 0)
-			found = (long)i;
-	free(want);
+	want[0] = strdup(cid);
+	want[1] = cid_normalize(cid, false);
+	want[2] = cid_normalize(cid, true);
+	for (k = 0; k < 6 && found < 0; k++)
+		if (want[k % 3] != NULL && *want[k % 3] != '\0')
+			found = cid_lookup(v, want[k % 3],
+			    k < 3 ? strcmp : g_ascii_strcasecmp);
+	for (k = 0; k < 3; k++)
+		free(want[k]);
 	return found;
 }
 
