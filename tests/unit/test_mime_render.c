@@ -6,6 +6,7 @@
  * stored and converted to CRLF, with specific checks for some of them.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -502,6 +503,52 @@ empty_and_bad_arguments(void **state)
 	sp_mime_view_free(NULL);
 }
 
+static void *
+view_in_thread(void *arg)
+{
+	const char *msg = "Subject: =?utf-8?q?caf=C3=A9?=\n"
+	                  "Content-Type: text/plain; charset=koi8-r\n\n"
+	                  "\xd3\xcc\xcf\xd7\xcf\n";
+	struct sp_mime_view *v;
+	size_t i;
+
+	for (i = 0; i < 50; i++) {
+		if (sp_mime_view_new(msg, strlen(msg), NULL, &v, NULL) != SP_OK)
+			return arg;
+		if (strcmp(v->subject, "caf\xc3\xa9") != 0 ||
+		    strcmp(v->text,
+		        "\xd1\x81\xd0\xbb\xd0\xbe\xd0\xb2"
+		        "\xd0\xbe\n") != 0) {
+			sp_mime_view_free(v);
+			return arg;
+		}
+		sp_mime_view_free(v);
+	}
+	return NULL;
+}
+
+/* The first use (which initialises GMime) from several threads at once. */
+static void
+views_built_from_threads_at_once(void **state)
+{
+	pthread_t t[4];
+	void *res;
+	int bad = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(
+		    pthread_create(&t[i], NULL, view_in_thread, &bad), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], &res), 0);
+		if (res != NULL)
+			fail_msg("thread %zu: got a wrong view, want the same "
+			         "as alone",
+			    i);
+	}
+}
+
 /* The corpus folder, or NULL (the caller skips). */
 static char corpus_path[4096];
 
@@ -851,6 +898,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(views_built_from_threads_at_once),
 		cmocka_unit_test(bodies_and_subjects_decoded),
 		cmocka_unit_test(nul_in_body_becomes_replacement_char),
 		cmocka_unit_test(addresses_listed_for_reply),
