@@ -1175,3 +1175,27 @@ out:
 	free(data);
 	return uri;
 }
+
+char *
+sp_mime_cid_url(void *ctx, const char *cid)
+{
+	const struct sp_mime_cid_map *m = ctx;
+	const struct sp_mime_attachment *a;
+	char *url = NULL;
+	long idx;
+	size_t n;
+
+	if (m == NULL || (idx = sp_mime_find_cid(m->view, cid)) < 0)
+		return NULL;
+	a = &m->view->att[idx];
+	if (m->inline_max > 0 &&
+	    (url = sp_mime_image_data_uri(
+	         m->view, (size_t)idx, m->inline_max)) != NULL)
+		return url;
+	if (m->url_prefix == NULL || strncmp(a->content_type, "image/", 6) != 0)
+		return NULL;
+	n = strlen(m->url_prefix) + 24;
+	if ((url = malloc(n)) != NULL)
+		snprintf(url, n, "%s%ld", m->url_prefix, idx);
+	return url;
+}

@@ -18,6 +18,7 @@
 #include <glib.h>
 
 #include "check.h"
+#include "sp_html_sanitize.h"
 #include "sp_mime_render.h"
 
 /* A one-pixel-ish PNG signature and header start, base64. */
@@ -556,6 +557,18 @@ views_built_from_threads_at_once(void **state)
 	}
 }
 
+static size_t
+count_str(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay++;
+	}
+	return n;
+}
+
 /* The corpus folder, or NULL (the caller skips). */
 static char corpus_path[4096];
 
@@ -876,6 +889,72 @@ corpus_inline_cid_images(void **state)
 	sp_mime_view_free(v);
 }
 
+/* The HTML of a message through the sanitizer with the ready-made cid
+ * hook: small images inline, larger ones by the portal's URL. */
+static void
+cid_hook_feeds_the_sanitizer(void **state)
+{
+	const char *msg =
+	    "Content-Type: multipart/related; boundary=r\n\n"
+	    "--r\nContent-Type: text/html\n\n<img src=\"cid:a@x\">"
+	    "<img src=\"cid:b@x\"><img src=\"cid:zip@x\">"
+	    "<img src=\"cid:nothere@x\"><img src=\"http://t.example/p\">\n"
+	    "--r\nContent-Type: image/png\nContent-ID: <a@x>\n"
+	    "Content-Transfer-Encoding: base64\n\n" PNG_B64 "\n"
+	    "--r\nContent-Type: image/png\nContent-ID: <b@x>\n\n"
+	    "0123456789012345678901234567890123456789\n"
+	    "--r\nContent-Type: application/zip\nContent-ID: <zip@x>\n\n"
+	    "PK\n--r--\n";
+	struct sp_mime_cid_map map = { 0 };
+	struct sp_html_options o = { 0 };
+	struct sp_html_result r;
+	struct sp_mime_view *v;
+
+	(void)state;
+	v = view_str(msg);
+	map.view = v;
+	map.inline_max = 32;
+	map.url_prefix = "/m/ID/att/";
+	o.cid_url = sp_mime_cid_url;
+	o.cid_ctx = &map;
+	assert_int_equal(
+	    sp_html_sanitize(v->html, v->html_len, &o, &r, NULL), SP_OK);
+	CHECK_STR(r.html,
+	    "<img src=\"data:image/png;base64," PNG_B64 "\">"
+	    "<img src=\"/m/ID/att/1\">");
+	CHECK_INT(r.remote_images, 1);
+	sp_html_result_cleanup(&r);
+	sp_mime_view_free(v);
+}
+
+static void
+corpus_inline_images_through_the_sanitizer(void **state)
+{
+	struct sp_mime_cid_map map = { 0 };
+	struct sp_html_options o = { 0 };
+	struct sp_html_result r;
+	struct sp_mime_view *v;
+	const char *dir;
+
+	(void)state;
+	if (!corpus_or_skip(&dir))
+		skip();
+	v = corpus_view(
+	    dir, "hunnysoft_m0016_outlook_related_inline_image.txt");
+	map.view = v;
+	map.inline_max = 65536;
+	o.cid_url = sp_mime_cid_url;
+	o.cid_ctx = &map;
+	o.document = true;
+	assert_int_equal(
+	    sp_html_sanitize(v->html, v->html_len, &o, &r, NULL), SP_OK);
+	CHECK_INT(count_str(r.html, "<img src=\"data:image/png;base64,"), 2);
+	assert_null(strstr(r.html, "cid:"));
+	CHECK_CONTAINS(r.html, "Tortoise");
+	sp_html_result_cleanup(&r);
+	sp_mime_view_free(v);
+}
+
 static void
 corpus_nested_messages(void **state)
 {
@@ -924,6 +1003,8 @@ main(void)
 		cmocka_unit_test(corpus_decoded_texts),
 		cmocka_unit_test(corpus_inline_cid_images),
 		cmocka_unit_test(corpus_nested_messages),
+		cmocka_unit_test(cid_hook_feeds_the_sanitizer),
+		cmocka_unit_test(corpus_inline_images_through_the_sanitizer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
