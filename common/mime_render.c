@@ -253,6 +253,28 @@ decoded_size(GMimeObject *obj)
 	return n;
 }
 
+/* The charset an HTML part names in a <meta> near its start (for a part
+ * whose Content-Type has none), into buf; NULL if there is none. */
+static const char *
+meta_charset(const char *html, size_t len, char *buf, size_t size)
+{
+	const char *p, *end = html + (len < 2048 ? len : 2048);
+	size_t n = 0;
+
+	for (p = html; p + 8 <= end; p++)
+		if (g_ascii_strncasecmp(p, "charset=", 8) == 0)
+			break;
+	if (p + 8 > end)
+		return NULL;
+	for (p += 8; p < end && (*p == '"' || *p == '\'' || *p == ' '); p++)
+		;
+	while (p < end && n + 1 < size &&
+	    (g_ascii_isalnum(*p) || strchr("-_.:", *p) != NULL))
+		buf[n++] = *p++;
+	buf[n] = '\0';
+	return n > 0 ? buf : NULL;
+}
+
 static int
 add_body(struct walk *w, GMimeObject *obj, bool html)
 {
@@ -262,10 +284,14 @@ add_body(struct walk *w, GMimeObject *obj, bool html)
 	struct buf t = { 0 };
 	const char *cs =
 	    g_mime_object_get_content_type_parameter(obj, "charset");
+	const char *data = a && a->len ? (const char *)a->data : "";
+	size_t len = a ? a->len : 0;
+	char meta[40];
 	int rc;
 
-	rc = to_utf8(
-	    &t, a && a->len ? (const char *)a->data : "", a ? a->len : 0, cs);
+	if (cs == NULL && html)
+		cs = meta_charset(data, len, meta, sizeof(meta));
+	rc = to_utf8(&t, data, len, cs);
 	g_object_unref(mem);
 	/* parts of one body are set apart by a blank line */
 	if (rc == SP_OK && !html && b->len > 0)

@@ -201,6 +201,22 @@ alternative_gives_text_and_html(void **state)
 	sp_mime_view_free(v);
 }
 
+static void
+html_meta_charset_used_without_header_charset(void **state)
+{
+	const char *msg = "Content-Type: text/html\n\n"
+	                  "<meta http-equiv=Content-Type content=\"text/html; "
+	                  "charset=koi8-r\"><p>\xd3\xcc\xcf\xd7\xcf</p>\n";
+	struct sp_mime_view *v;
+
+	(void)state;
+	v = view_str(msg);
+	CHECK_CONTAINS(v->html,
+	    "<p>\xd1\x81\xd0\xbb\xd0\xbe\xd0\xb2"
+	    "\xd0\xbe</p>");
+	sp_mime_view_free(v);
+}
+
 struct name_case {
 	const char *name;
 	const char *header; /* the attachment part's headers */
@@ -989,6 +1005,7 @@ main(void)
 		cmocka_unit_test(nul_in_body_becomes_replacement_char),
 		cmocka_unit_test(addresses_listed_for_reply),
 		cmocka_unit_test(alternative_gives_text_and_html),
+		cmocka_unit_test(html_meta_charset_used_without_header_charset),
 		cmocka_unit_test(attachment_names_made_safe),
 		cmocka_unit_test(long_attachment_name_cut_keeping_extension),
 		cmocka_unit_test(attachment_bytes_read_and_bounded),
