@@ -119,8 +119,10 @@ void sp_mime_view_free(struct sp_mime_view *v);
 /* Decoded bytes of attachment idx (for an attached message that GMime
  * parsed: the message as GMime writes it back, which may differ from the
  * original in line ends and folding).  Calls sink(ctx, data, len) for each
- * chunk; a sink returning non-zero stops the copy and that value is returned.
- * SP_ENOTFOUND for a bad index. */
+ * chunk of at most 64 KiB; a sink returning non-zero stops the copy and
+ * that value is returned.  SP_ENOTFOUND for a bad index.  The part is
+ * decoded into memory first (its size is bounded by the message's), then
+ * handed out in chunks. */
 typedef int (*sp_mime_sink)(void *ctx, const char *data, size_t len);
 int sp_mime_attachment_write(const struct sp_mime_view *v, size_t idx,
     sp_mime_sink sink, void *ctx, struct sp_error *err) SP_MUST_CHECK;
