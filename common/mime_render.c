@@ -253,6 +253,20 @@ decoded_size(GMimeObject *obj)
 	return n;
 }
 
+/* Line ends of a body made "\n", whatever the message used on the wire. */
+static void
+crlf_to_lf(struct buf *b)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < b->len; i++)
+		if (!(b->p[i] == '\r' && i + 1 < b->len && b->p[i + 1] == '\n'))
+			b->p[j++] = b->p[i];
+	b->len = j;
+	if (b->p != NULL)
+		b->p[j] = '\0';
+}
+
 /* The charset an HTML part names in a <meta> near its start (for a part
  * whose Content-Type has none), into buf; NULL if there is none. */
 static const char *
@@ -293,6 +307,7 @@ add_body(struct walk *w, GMimeObject *obj, bool html)
 		cs = meta_charset(data, len, meta, sizeof(meta));
 	rc = to_utf8(&t, data, len, cs);
 	g_object_unref(mem);
+	crlf_to_lf(&t);
 	/* parts of one body are set apart by a blank line */
 	if (rc == SP_OK && !html && b->len > 0)
 		rc = body_add(w, b, "\n\n", b->p[b->len - 1] == '\n' ? 1 : 2);
