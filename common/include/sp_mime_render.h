@@ -14,8 +14,7 @@
  *     their declared charset (an unknown charset is read as UTF-8 if it is
  *     valid, else windows-1252; bad bytes become U+FFFD; NUL bytes become
  *     U+FFFD so the bodies are also safe C strings; CRLF becomes LF).
- *     The HTML is NOT
- *     sanitized here: pass it to sp_html_sanitize();
+ *     The HTML is NOT sanitized here: pass it to sp_html_sanitize();
  *   - the attachments: every leaf part that is not shown as a body, with a
  *     safe download name, its type, decoded size, inline flag and
  *     Content-ID.  An attached message (message/rfc822) is listed as an
