@@ -697,6 +697,22 @@ check_view_sane(const char *name, const struct sp_mime_view *v, int depth)
 	}
 }
 
+/* Every HTML body of the corpus goes through the sanitizer. */
+static void
+check_html_sanitizes(const char *name, const struct sp_mime_view *v)
+{
+	struct sp_html_result r;
+	struct sp_error e;
+
+	if (v->html == NULL)
+		return;
+	if (sp_html_sanitize(v->html, v->html_len, NULL, &r, &e) != SP_OK)
+		fail_msg("%s: sanitizer: got \"%s\", want output", name, e.msg);
+	if (v->html_len > 0 && r.len == 0)
+		fail_msg("%s: sanitizer: got nothing, want some HTML", name);
+	sp_html_result_cleanup(&r);
+}
+
 static bool
 has_content(const struct sp_mime_view *v)
 {
@@ -726,6 +742,7 @@ corpus_every_message_parses(void **state)
 		crlf = to_crlf(msg, len, &clen);
 		v = view_of(msg, len, NULL);
 		check_view_sane(de->d_name, v, 0);
+		check_html_sanitizes(de->d_name, v);
 		if (!has_content(v))
 			fail_msg(
 			    "%s: got an empty view, want something to show",
