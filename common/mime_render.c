@@ -38,8 +38,7 @@ struct buf {
 };
 
 struct view_priv {
-	GMimeMessage *msg;
-	GMimeObject *fake; /* a top-level part when there is no message */
+	GMimeMessage *msg; /* referenced: the attachments point into it */
 };
 
 /* State of one walk over a message's MIME tree. */
