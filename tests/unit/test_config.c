@@ -302,6 +302,65 @@ continuation_lines_join_with_one_space(void **state)
 	sp_diag_cleanup(&d);
 }
 
+/* head, n copies of piece, then tail; NUL-terminated, caller frees. */
+static char *
+repeat(const char *head, const char *piece, size_t n, const char *tail)
+{
+	size_t hl = strlen(head), pl = strlen(piece), tl = strlen(tail), i;
+	char *t = malloc(hl + n * pl + tl + 1);
+
+	assert_non_null(t);
+	memcpy(t, head, hl);
+	for (i = 0; i < n; i++)
+		memcpy(t + hl + i * pl, piece, pl);
+	memcpy(t + hl + n * pl, tail, tl + 1);
+	return t;
+}
+
+/* Oversized input gives one clear error each, not one per line, and no
+ * value is cut silently. */
+static void
+huge_lines_and_deep_continuations_are_refused_once(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *head;
+		const char *piece;
+		size_t n;
+		const char *tail;
+		const char *want;
+	} cases[] = {
+		{ "100 KB value on one line", URL "brand_footer = ", "x",
+		    100000, "\n",
+		    "t.conf:2: brand_footer: the value is longer than 4096 "
+		    "bytes" },
+		{ "100000 continuation lines", URL "brand_footer = a\n", " b\n",
+		    100000, "",
+		    "t.conf:2: brand_footer: the value is longer than 4096 "
+		    "bytes" },
+		{ "key of 200 characters", URL, "k", 200, " = 1\n",
+		    "t.conf:2: expected a key name before '='" },
+	};
+	struct sp_config *cfg;
+	struct sp_diag d;
+	char *text;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("case: %s\n", cases[i].name);
+		text = repeat(
+		    cases[i].head, cases[i].piece, cases[i].n, cases[i].tail);
+		cfg = NULL;
+		CHECK_INT(parse(text, &cfg, &d), SP_ECONFIG);
+		assert_null(cfg);
+		CHECK_INT(d.total, 1);
+		CHECK_STR(d.msgs[0], cases[i].want);
+		sp_diag_cleanup(&d);
+		free(text);
+	}
+}
+
 static const struct {
 	const char *text;
 	int rc;
@@ -744,6 +803,8 @@ main(void)
 		cmocka_unit_test(defaults_fill_every_unset_key),
 		cmocka_unit_test(values_are_parsed_by_type),
 		cmocka_unit_test(continuation_lines_join_with_one_space),
+		cmocka_unit_test(
+		    huge_lines_and_deep_continuations_are_refused_once),
 		cmocka_unit_test(sizes_take_binary_suffixes),
 		cmocka_unit_test(durations_take_units_and_print_back),
 		cmocka_unit_test(sockets_are_unix_paths_or_ip_literals),
