@@ -38,6 +38,11 @@ static const struct ctl_command commands[] = {
 	    "drop the content of expired and revoked messages" },
 	{ "stats", ctl_msg_stats, CTL_MSG_STATS_USAGE,
 	    "counts by state, sealed bytes, templates, audit events" },
+	{ "rules", ctl_rules,
+	    "check [FILE] | test MESSAGE --from ADDR --to ADDR... "
+	    "[--rules FILE]",
+	    "check the rules file, or show what the rules decide for a "
+	    "message" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
