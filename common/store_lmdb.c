@@ -24,6 +24,15 @@
  * same way with a size of 0 (adopt the size on disk).  Transaction bodies
  * (the lm_*_txn functions) are therefore run more than once at times and
  * must not keep state between runs.
+ *
+ * Retention sweeps (old tombstones, old audit events) change at most
+ * SWEEP_BATCH records per transaction and carry on from the next key in
+ * a new one, so a large backlog never builds one huge write transaction.
+ *
+ * A shared store (opts->group) is opened with mode 0660 and then every
+ * writer makes sure data.mdb and lock.mdb have the group and that mode:
+ * mdb_env_open's mode goes through the umask, and a file made by root
+ * belongs to root's group unless the directory is setgid.
  */
 #include "sp_store_backend.h"
 
