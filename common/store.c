@@ -15,7 +15,8 @@
  *   follows, 4: purge time follows), [str parent], [str revoked_rcpts],
  *   [i64 purged]
  *
- * Flag 4 came later: records without it read as purged = 0.
+ * Flag 4 came later: records without it read as purged = 0; with it,
+ * the time must not be 0.
  *
  * Trailing bytes, a length past the end, a string too long for its field
  * or holding a NUL, an unknown version or state: SP_EFORMAT.
@@ -387,8 +388,9 @@ meta_read_var(struct rbuf *r, struct sp_msg_meta *m, bool *nomem)
 		m->parent = r_heap(r, SP_META_STR_MAX, nomem);
 	if ((flags & 2) && !r->bad)
 		m->revoked_rcpts = r_heap(r, SP_META_BLOB_MAX, nomem);
-	if ((flags & 4) && !r->bad)
-		m->purged = (int64_t)r_u64(r);
+	/* 0 is written as no flag: one record, one encoding */
+	if ((flags & 4) && !r->bad && (m->purged = (int64_t)r_u64(r)) == 0)
+		r->bad = true;
 }
 
 int

@@ -433,6 +433,10 @@ meta_record_carries_purge_time_only_when_set(void **state)
 	/* a purge time flag without the time */
 	rec[len0 - 1] = 4;
 	CHECK_INT(sp_store_meta_decode(rec, len0, &back, &err), SP_EFORMAT);
+	/* or with a time of 0, which is written as no flag */
+	rec[len0 - 1] = 4;
+	memset(rec + len0, 0, 8);
+	CHECK_INT(sp_store_meta_decode(rec, len, &back, &err), SP_EFORMAT);
 	free(rec);
 }
 
