@@ -171,6 +171,8 @@ json_meta(struct sp_json *j, const struct sp_msg_meta *m, int64_t now)
 	sp_json_int(j, m->expires);
 	sp_json_key(j, "revoked");
 	sp_json_int(j, m->revoked);
+	sp_json_key(j, "purged");
+	sp_json_int(j, m->purged);
 	sp_json_key(j, "sender");
 	sp_json_str(j, m->sender ? m->sender : "");
 	sp_json_key(j, "rcpt_count");
@@ -410,6 +412,8 @@ show_text(const struct sp_msg_meta *m, int64_t now)
 	    m->expires ? sp_time_format(m->expires, t) : "never");
 	if (m->revoked)
 		printf("revoked:    %s\n", sp_time_format(m->revoked, t));
+	if (m->purged)
+		printf("purged:     %s\n", sp_time_format(m->purged, t));
 	printf("sender:     %s\n",
 	    m->sender && m->sender[0] ? ctl_clean(buf, sizeof(buf), m->sender)
 	                              : "<>");

@@ -648,6 +648,7 @@ purge_drops_chunks_keeps_tombstone_and_audit(void **state)
 {
 	struct fx *f = *state;
 	long long before, after;
+	char py[512];
 
 	before = stats_number(f, "sealed_bytes");
 	CHECK_INT(chunks_status(f, ID_EXPIRED, 2), SP_OK);
@@ -673,11 +674,22 @@ purge_drops_chunks_keeps_tombstone_and_audit(void **state)
 	RUN(f, "show", ID_EXPIRED);
 	CHECK_INT(f->status, 0);
 	CHECK_CONTAINS(f->out, "state:      purged");
+	CHECK_CONTAINS(f->out, "purged:     ");
 	CHECK_CONTAINS(f->out, "dave@example.org");
 	CHECK_CONTAINS(f->out, "reason=expired");
 	CHECK_CONTAINS(f->out, "admin:");
 	RUN(f, "list", "--state", "purged");
 	CHECK_INT(ids_in_output(f), B_EXPIRED | B_REVOKED);
+	/* the purge time, in JSON too; active messages have none */
+	RUN(f, "list", "--json");
+	snprintf(py, sizeof(py),
+	    "p = sorted(x[\"purged\"] >= %lld for x in d if x[\"state\"] == "
+	    "\"purged\")\n"
+	    "assert p == [True, True], d\n"
+	    "assert all(x[\"purged\"] == 0 for x in d if x[\"state\"] != "
+	    "\"purged\"), d",
+	    (long long)f->now);
+	CHECK_INT(python_check(f, py), 0);
 	/* a second run finds nothing more */
 	RUN(f, "purge");
 	CHECK_CONTAINS(f->out, "purged 0 messages");
