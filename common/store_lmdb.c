@@ -25,9 +25,10 @@
  * (the lm_*_txn functions) are therefore run more than once at times and
  * must not keep state between runs.
  *
- * Retention sweeps (old tombstones, old audit events) change at most
- * SWEEP_BATCH records per transaction and carry on from the next key in
- * a new one, so a large backlog never builds one huge write transaction.
+ * Sweeps (expired kv records, old tombstones, old audit events) change
+ * at most SWEEP_BATCH records and look at most at SWEEP_SCAN per
+ * transaction, and carry on from the next key in a new one, so neither a
+ * large backlog nor a large store makes one long write transaction.
  *
  * A shared store (opts->group) is opened with mode 0660 and then every
  * writer makes sure data.mdb and lock.mdb have the group and that mode:
@@ -1058,48 +1059,6 @@ lm_kv_update(struct sp_store_backend *b, enum sp_kv_table t, const void *key,
 	return rc;
 }
 
-struct expire_ctx {
-	enum sp_kv_table t;
-	int64_t now;
-	size_t removed;
-};
-
-static int
-lm_kv_expire_txn(
-    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
-{
-	struct expire_ctx *c = vctx;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc;
-
-	(void)err;
-	c->removed = 0;
-	if ((rc = mdb_cursor_open(txn, b->kv[c->t], &cur)) != 0)
-		return rc;
-	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		if (kv_live(&v, c->now))
-			continue;
-		if ((rc = mdb_cursor_del(cur, 0)) != 0)
-			break;
-		c->removed++;
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-static int
-lm_kv_expire(struct sp_store_backend *b, enum sp_kv_table t, int64_t now,
-    size_t *removed, struct sp_error *err)
-{
-	struct expire_ctx c = { t, now, 0 };
-	int rc;
-
-	rc = lm_write(b, lm_kv_expire_txn, &c, "expiring records", err);
-	*removed = rc == SP_OK ? c.removed : 0;
-	return rc;
-}
-
 /* --- the audit trail --- */
 
 static void
@@ -1269,16 +1228,21 @@ lm_audit_list(struct sp_store_backend *b, const char *id, sp_store_audit_fn fn,
 
 /* --- retention: tombstones and old audit events --- */
 
-/* Records changed per transaction: keeps each write transaction (and the
- * dirty pages it holds in memory) small however big the store. */
-#define SWEEP_BATCH 1000
+/* Records changed, and records looked at, per transaction: keeps each
+ * write transaction short (the milter and the portal wait for it) and
+ * the dirty pages it holds in memory few, however big the store. */
+#define SWEEP_BATCH   1000
+#define SWEEP_SCAN    10000
+#define SWEEP_KEY_MAX 512 /* LMDB's longest key is 511 bytes */
 
 struct sweep_ctx {
-	int64_t before;
-	unsigned char from[AUDIT_KEY_LEN]; /* this batch starts here */
+	int64_t before;                    /* kv: now */
+	enum sp_kv_table t;                /* kv: the table */
+	unsigned char from[SWEEP_KEY_MAX]; /* this batch starts here */
 	size_t from_len;                   /* 0: at the first record */
-	unsigned char next[AUDIT_KEY_LEN]; /* the next batch starts here */
+	unsigned char next[SWEEP_KEY_MAX]; /* the next batch starts here */
 	size_t next_len;                   /* 0: nothing left */
+	size_t scanned;
 	unsigned char del[SWEEP_BATCH][AUDIT_KEY_LEN];
 	size_t ndel;
 	char stamp[SWEEP_BATCH][SP_ID_LEN]; /* tombstones without a time */
@@ -1299,6 +1263,24 @@ sweep_resume_at(struct sweep_ctx *c, const MDB_val *k)
 {
 	c->next_len = k->mv_size <= sizeof(c->next) ? k->mv_size : 0;
 	memcpy(c->next, k->mv_data, c->next_len);
+}
+
+static void
+sweep_reset(struct sweep_ctx *c)
+{
+	c->ndel = c->nstamp = c->next_len = c->scanned = 0;
+}
+
+/* True when this batch is done: the next one starts at k. */
+static bool
+sweep_stop(struct sweep_ctx *c, const MDB_val *k)
+{
+	if (c->ndel + c->nstamp >= SWEEP_BATCH || c->scanned >= SWEEP_SCAN) {
+		sweep_resume_at(c, k);
+		return true;
+	}
+	c->scanned++;
+	return false;
 }
 
 /* Runs fn batch after batch until it has seen every record. */
@@ -1375,17 +1357,12 @@ lm_tomb_txn(
 	MDB_val k, v;
 	int rc;
 
-	c->ndel = c->nstamp = c->next_len = 0;
+	sweep_reset(c);
 	if ((rc = mdb_cursor_open(txn, b->meta, &cur)) != 0)
 		return rc;
-	for (rc = sweep_first(cur, c, &k, &v); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (c->ndel + c->nstamp == SWEEP_BATCH) {
-			sweep_resume_at(c, &k);
-			break;
-		}
+	for (rc = sweep_first(cur, c, &k, &v); rc == 0 && !sweep_stop(c, &k);
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
 		tomb_classify(c, &k, &v);
-	}
 	mdb_cursor_close(cur);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
@@ -1450,16 +1427,12 @@ lm_audit_sweep_txn(
 	int rc;
 
 	(void)err;
-	c->ndel = c->nstamp = c->next_len = 0;
+	sweep_reset(c);
 	if ((rc = mdb_cursor_open(txn, b->audit, &cur)) != 0)
 		return rc;
 	rc = sweep_first(cur, c, &k, &v);
-	while (rc == 0) {
+	while (rc == 0 && !sweep_stop(c, &k)) {
 		kp = k.mv_data;
-		if (c->ndel == SWEEP_BATCH) {
-			sweep_resume_at(c, &k);
-			break;
-		}
 		if (k.mv_size != AUDIT_KEY_LEN) {
 			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 		} else if (audit_held(b, txn, &k) ||
@@ -1496,6 +1469,50 @@ lm_audit_expire(struct sp_store_backend *b, int64_t before, size_t *removed,
 	c->before = before;
 	rc = lm_sweep(
 	    b, lm_audit_sweep_txn, "expiring audit events", removed, c, err);
+	free(c);
+	return rc;
+}
+
+static int
+lm_kv_sweep_txn(
+    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
+{
+	struct sweep_ctx *c = vctx;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	(void)err;
+	sweep_reset(c);
+	if ((rc = mdb_cursor_open(txn, b->kv[c->t], &cur)) != 0)
+		return rc;
+	rc = sweep_first(cur, c, &k, &v);
+	while (rc == 0 && !sweep_stop(c, &k)) {
+		if (!kv_live(&v, c->before)) {
+			if ((rc = mdb_cursor_del(cur, 0)) != 0)
+				break;
+			c->ndel++;
+		}
+		/* after a delete, MDB_NEXT gives the record that followed */
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+lm_kv_expire(struct sp_store_backend *b, enum sp_kv_table t, int64_t now,
+    size_t *removed, struct sp_error *err)
+{
+	struct sweep_ctx *c = calloc(1, sizeof(*c));
+	int rc;
+
+	*removed = 0;
+	if (c == NULL)
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	c->before = now;
+	c->t = t;
+	rc = lm_sweep(b, lm_kv_sweep_txn, "expiring records", removed, c, err);
 	free(c);
 	return rc;
 }

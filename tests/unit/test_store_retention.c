@@ -153,7 +153,7 @@ audit_at(struct fx *f, const char *id, int64_t when)
 struct raw {
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi meta, audit;
+	MDB_dbi meta, audit, ratelimits;
 };
 
 static void
@@ -168,6 +168,7 @@ raw_begin(struct fx *f, struct raw *r)
 	CHECK_INT(mdb_txn_begin(r->env, NULL, 0, &r->txn), 0);
 	CHECK_INT(mdb_dbi_open(r->txn, "meta", 0, &r->meta), 0);
 	CHECK_INT(mdb_dbi_open(r->txn, "audit", 0, &r->audit), 0);
+	CHECK_INT(mdb_dbi_open(r->txn, "ratelimits", 0, &r->ratelimits), 0);
 }
 
 static void
@@ -572,6 +573,46 @@ sweeps_cross_batches(void **state)
 	CHECK_INT(chunks_status(f, id), SP_OK);
 }
 
+#define MANY_RECORDS 25000 /* more than two transactions' worth to scan */
+
+static void
+kv_expire_scans_in_batches(void **state)
+{
+	struct fx *f = *state;
+	struct raw r;
+	unsigned char kb[16], vb[9];
+	char val[SP_KV_VAL_MAX];
+	size_t i, vlen, removed = 0, want = 0;
+	MDB_val k = { 15, kb }, v = { sizeof(vb), vb };
+
+	raw_begin(f, &r);
+	for (i = 0; i < MANY_RECORDS; i++) {
+		/* two of every five expired, in runs between live ones */
+		bool expired = i % 5 < 2;
+
+		snprintf((char *)kb, sizeof(kb), "k%014zu", i);
+		sp_store_be64(vb, expired ? (uint64_t)NOW - 1 : 0);
+		vb[8] = 'v';
+		CHECK_INT(mdb_put(r.txn, r.ratelimits, &k, &v, 0), 0);
+		want += expired;
+	}
+	raw_end(f, &r);
+	CHECK_INT(
+	    sp_store_kv_expire(f->s, SP_KV_RATELIMITS, NOW, &removed, &f->err),
+	    SP_OK);
+	CHECK_INT(removed, want);
+	for (i = 0; i < MANY_RECORDS; i += 997) {
+		snprintf((char *)kb, sizeof(kb), "k%014zu", i);
+		CHECK_INT(sp_store_kv_get(f->s, SP_KV_RATELIMITS, kb, 15, val,
+		              &vlen, &f->err),
+		    i % 5 < 2 ? SP_ENOTFOUND : SP_OK);
+	}
+	CHECK_INT(
+	    sp_store_kv_expire(f->s, SP_KV_RATELIMITS, NOW, &removed, &f->err),
+	    SP_OK);
+	CHECK_INT(removed, 0);
+}
+
 static void
 read_only_store_refuses_retention_writes(void **state)
 {
@@ -615,6 +656,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    sweeps_cross_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    kv_expire_scans_in_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    read_only_store_refuses_retention_writes, setup, teardown),
 	};
