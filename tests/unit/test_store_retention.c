@@ -271,6 +271,16 @@ purge_expired_purges_only_what_is_due_at_commit(void **state)
 		    SP_OK);
 		CHECK_INT(purged, false);
 	}
+}
+
+static void
+purge_expired_refuses_unknown_and_malformed_ids(void **state)
+{
+	struct fx *f = *state;
+	struct sp_msg_meta was;
+	char id[SP_ID_LEN + 1];
+	bool purged = true;
+
 	tu_id(id, 199);
 	CHECK_INT(
 	    sp_store_msg_purge_expired(f->s, id, NOW, &purged, &was, &f->err),
@@ -643,6 +653,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    purge_expired_purges_only_what_is_due_at_commit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    purge_expired_refuses_unknown_and_malformed_ids, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    update_between_list_and_purge_wins, setup, teardown),
