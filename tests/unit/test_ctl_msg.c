@@ -1227,6 +1227,37 @@ purge_gives_a_shared_store_its_group_modes(void **state)
 	CHECK_INT(st.st_mode & 07777, 0600);
 }
 
+static void
+show_takes_an_id_that_starts_with_a_dash(void **state)
+{
+	static const struct fx_msg dash = { "-startsWithADash00000A",
+		"ivan@example.org", { "k@x.example", NULL, NULL },
+		"confidential", -DAY, DAY, SP_MSG_ACTIVE, 1 };
+	static const char *const forms[][4] = {
+		{ "show", "-startsWithADash00000A", NULL },
+		{ "show", "--json", "-startsWithADash00000A" },
+		{ "show", "--", "-startsWithADash00000A" },
+	};
+	struct fx *f = *state;
+	struct sp_store *s = NULL;
+	size_t i;
+
+	assert_int_equal(fx_store_open(f, &s), 0);
+	assert_int_equal(fx_write(s, &dash, f->now), 0);
+	sp_store_close(s);
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		ctl_run(f, forms[i]);
+		if (f->status != 0 ||
+		    strstr(f->out, "ivan@example.org") == NULL)
+			fail_msg("%s %s: got status %d \"%s\", want 0 and the "
+			         "sender",
+			    forms[i][0], forms[i][1], f->status, f->errout);
+	}
+	/* what is neither an option nor an id is still refused */
+	RUN(f, "show", "-x");
+	CHECK_INT(f->status, 2);
+}
+
 int
 main(void)
 {
@@ -1248,6 +1279,7 @@ main(void)
 		T(purge_applies_retention_to_tombstones_and_audit),
 		T(purge_removes_expired_records_of_every_table),
 		T(purge_gives_a_shared_store_its_group_modes),
+		T(show_takes_an_id_that_starts_with_a_dash),
 	};
 #undef T
 
