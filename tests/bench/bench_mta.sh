@@ -321,12 +321,35 @@ start_sink() {
 	wait_port "$SINK_PORT" 5 || die "smtp-sink did not start"
 }
 
+# Writes "NAME KIB" lines to FILE: the largest RssAnon seen for each
+# running milter, sampled every 100 ms until killed.
+sample_anon() { # FILE
+	local -A max=()
+	local v pid k kib
+	while :; do
+		for v in opendkim donothing pass seal; do
+			eval "pid=\${PID_$v:-}"
+			[ -n "$pid" ] || continue
+			while read -r k kib _; do
+				[ "$k" = RssAnon: ] || continue
+				[ "$kib" -gt "${max[$v]:-0}" ] && max[$v]=$kib
+			done <"/proc/$pid/status" 2>/dev/null || true
+		done
+		for v in "${!max[@]}"; do
+			echo "$v ${max[$v]}"
+		done >"$1"
+		sleep 0.1
+	done
+}
+
 # All rounds for one size: milters started afresh, a short warm-up on
 # every listener, then RUNS rounds over the variants, starting each round
 # at the next variant so that none always runs first.
 bench_size() { # LABEL FILE N
-	local round v rate i vs
+	local round v rate i vs sampler
 	start_milters
+	sample_anon "$T/anon-$1" &
+	sampler=$!
 	for v in $VARIANTS; do
 		run_one "$v" "$2" 20 >/dev/null
 	done
@@ -340,6 +363,8 @@ bench_size() { # LABEL FILE N
 			    "$v" "$rate" >&2
 		done
 	done
+	kill "$sampler" 2>/dev/null || true
+	wait "$sampler" 2>/dev/null || true
 	stop_milters | while read -r v kib; do
 		echo "$1 $v $kib" >>"$T/rss"
 	done
@@ -403,10 +428,14 @@ runs_of() { # SIZE VARIANT
 	    "$T/rates"
 }
 
+# "HWM (ANON) MiB": VmHWM at the end, and the largest RssAnon sampled.
 rss_of() { # SIZE VARIANT
-	awk -v s="$1" -v v="${2#sp-}" '$1 == s && $2 == v {
-		printf "%.1f MiB", $3 / 1024; f = 1 } END { if (!f) print "-" }' \
-	    "$T/rss"
+	local anon
+	anon=$(awk -v v="${2#sp-}" '$1 == v { print $2 }' "$T/anon-$1" \
+	    2>/dev/null)
+	awk -v s="$1" -v v="${2#sp-}" -v a="${anon:-0}" '$1 == s && $2 == v {
+		printf "%.1f (%.1f) MiB", $3 / 1024, a / 1024; f = 1 }
+		END { if (!f) print "-" }' "$T/rss"
 }
 
 ratio() { # VALUE BASE
@@ -424,6 +453,10 @@ report() {
 	echo
 	echo "Delivered msg/s, median of $RUNS rounds ($N_SMALL messages of" \
 	    "5 KB, $N_LARGE of 1 MB per round; smtp-source -s 10)."
+	echo
+	echo "Peak RSS: the milter's VmHWM at the end of that size's rounds," \
+	    "and in brackets the largest RssAnon sampled (VmHWM also counts" \
+	    "the pages of the LMDB map the milter has touched)."
 	echo
 	echo "| milter | 5 KB msg/s | ratio | peak RSS | 1 MB msg/s | ratio | peak RSS |"
 	echo "|---|---:|---:|---:|---:|---:|---:|"
