@@ -5,6 +5,7 @@
 #
 #   tests/bench/bench_portal.sh [--quick] [--runs N] [--build DIR]
 #                               [--port-base P] [--keep] [--out FILE]
+#                               [--only ROW,ROW...]
 #
 # One private nginx (its own prefix, config, pid and logs in a temporary
 # folder) serves four rows, each measured with `wrk -t2 -c32 -d10s`:
@@ -18,7 +19,8 @@
 #
 # RUNS rounds (default 5) go over the rows in turn, each round starting
 # at the next row; the table gives the median requests/s of each row and
-# its ratio to min-fcgi.  The portal rows are left out when the portal is
+# its ratio to min-fcgi (--only limits the rows; min-fcgi, the base, is
+# always run).  The portal rows are left out when the portal is
 # not built.  Ports: P+100 (yardsticks), P+101 (portal), P+125 (SMTP
 # capture), default P = 22000; everything on 127.0.0.1.
 set -eu
@@ -31,6 +33,7 @@ KEEP=0
 OUT=
 PORT_BASE=22000
 ROWS="static min-fcgi landing read"
+ONLY=
 
 die() {
 	echo "bench_portal: $*" >&2
@@ -51,6 +54,7 @@ parse_args() {
 		--port-base) PORT_BASE=$2 && shift ;;
 		--keep) KEEP=1 ;;
 		--out) OUT=$2 && shift ;;
+		--only) ONLY=$2 && shift ;;
 		*) usage ;;
 		esac
 		shift
@@ -122,6 +126,13 @@ check_tools() {
 		    "the landing and read rows are left out" >&2
 		ROWS="static min-fcgi"
 	fi
+	if [ -n "$ONLY" ]; then
+		local keep=min-fcgi
+		for r in $ROWS; do
+			case ",$ONLY," in *",$r,"*) [ "$r" = min-fcgi ] || keep="$keep $r" ;; esac
+		done
+		ROWS=$keep
+	fi
 }
 
 # --- nginx and what stands behind it ------------------------------------
@@ -145,6 +156,7 @@ write_nginx_conf() {
 	}"
 	fi
 	cat >"$T/nginx/nginx.conf" <<EOC
+user www-data www-data;
 worker_processes 2;
 pid $T/nginx/nginx.pid;
 error_log $T/nginx/error.log warn;
@@ -232,17 +244,19 @@ seal_message() {
 
 start_portal() {
 	local d=$T/portal
+	write_portal_conf
 	python3 "$(capture_script)" "$SMTP_PORT" "$d/mail" \
 	    >"$d/capture.log" 2>&1 &
 	CAPTURE_PID=$!
 	wait_port "$SMTP_PORT" 5 || die "the SMTP capture did not start"
-	write_portal_conf
 	seal_message
 	"$BUILD/bin/sealpost-portal" -f -c "$d/sealpost.conf" \
 	    >"$d/portal.log" 2>&1 &
 	PORTAL_PID=$!
 	wait_socket "$T/run/portal.sock" 10 ||
 		die "the portal did not start: $(tail -3 "$d/portal.log")"
+	# The socket is mode 0660; a site puts nginx's user in its group.
+	chgrp www-data "$T/run/portal.sock"
 }
 
 # GET or POST with the cookie jar; prints the status, body to FILE.
