@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * milter_eom: end of message for mail that is sealed.
+ *
+ * The order is what keeps mail safe: finish the seal, commit the record
+ * durably, and only then replace the content headers and the body with
+ * the notification.  Any failure before the commit tempfails and drops
+ * the chunks written so far; a failure after it also purges the record,
+ * so nothing half-done stays behind.  The MTA never gets a reply that
+ * lets the original go out in the clear.
+ *
+ * A message larger than max_message_size is rejected with 552 5.3.4
+ * (retrying cannot make it smaller; the sender gets a clear bounce
+ * instead of a message that silently never arrives).
+ */
+#include "milter_msg.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "sp_log.h"
+#include "sp_notify.h"
+
+/* Body replacement goes out in pieces no larger than this. */
+#define REPLACE_CHUNK 65535
+
+sfsistat
+milter_tempfail(SMFICTX *ctx, struct msg *m, const char *why)
+{
+	char buf[SP_LOG_FIELD_MAX + 8];
+
+	sp_log(LOG_ERR, m->qid[0] ? m->qid : NULL,
+	    "action=tempfail id=%s nrcpt=%zu reason=%s", m->id[0] ? m->id : "-",
+	    m->nrcpt, msg_clean(buf, sizeof(buf), why));
+	(void)smfi_setreply(ctx, "451", "4.3.0",
+	    "sealpost: the message could not be sealed, try again later");
+	return SMFIS_TEMPFAIL;
+}
+
+void
+milter_ref_new(char out[SP_REF_LEN + 1])
+{
+	/* No 0/O, 1/I: the code is read aloud and typed by people. */
+	static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	size_t i;
+
+	for (i = 0; i < SP_REF_LEN; i++)
+		out[i] = i == 4
+		    ? '-'
+		    : alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+	out[SP_REF_LEN] = '\0';
+}
+
+static int
+fill_meta(const struct msg *m, struct sp_msg_meta *meta)
+{
+	const struct sp_template *t = m->dec.tmpl;
+	const struct sp_config *cfg = m->mc->cfg;
+	size_t hlen;
+	const unsigned char *h = sp_sealer_header(m->sealer, &hlen);
+	int64_t expire = t->expire ? t->expire : cfg->default_expire;
+
+	memset(meta, 0, sizeof(*meta));
+	if (hlen > sizeof(meta->header))
+		return SP_EFORMAT;
+	snprintf(meta->id, sizeof(meta->id), "%s", m->id);
+	milter_ref_new(meta->ref);
+	meta->created = (int64_t)time(NULL);
+	meta->expires = expire > 0 ? meta->created + expire : 0;
+	meta->state = SP_MSG_ACTIVE;
+	snprintf(
+	    meta->template_name, sizeof(meta->template_name), "%s", t->name);
+	meta->rights = t->rights;
+	snprintf(meta->rule, sizeof(meta->rule), "%s",
+	    m->dec.rule ? m->dec.rule : "");
+	snprintf(meta->key_id, sizeof(meta->key_id), "%s",
+	    sp_keyring_newest(m->mc->keys)->id);
+	meta->size = sp_sealer_size(m->sealer);
+	meta->nchunks = sp_sealer_chunks(m->sealer);
+	memcpy(meta->header, h, hlen);
+	meta->header_len = (uint32_t)hlen;
+	meta->sender = m->sender;
+	meta->rcpts = m->rcpts;
+	meta->nrcpt = m->nrcpt;
+	return SP_OK;
+}
+
+/* RFC 2047 section 4.1 B-encoding of a UTF-8 subject, folded with
+ * "\n " between encoded words (each at most 75 characters, never
+ * splitting a character).  Plain ASCII of reasonable length stays as
+ * is.  Returns a new string, with a leading space when leadspc. */
+static char *
+encode_subject(const char *s, bool leadspc)
+{
+	size_t n = strlen(s), i, take, outcap, o = 0;
+	bool plain = n < 900 && strstr(s, "=?") == NULL;
+	char *out;
+
+	for (i = 0; i < n && plain; i++)
+		if ((unsigned char)s[i] >= 127 || (unsigned char)s[i] < 32)
+			plain = false;
+	outcap = 2 + (plain ? n : (n / 40 + 1) * 80);
+	if ((out = malloc(outcap + 1)) == NULL)
+		return NULL;
+	if (leadspc)
+		out[o++] = ' ';
+	if (plain) {
+		memcpy(out + o, s, n + 1);
+		return out;
+	}
+	for (i = 0; i < n; i += take) {
+		take = n - i < 45 ? n - i : 45;
+		while (take > 1 && i + take < n &&
+		    ((unsigned char)s[i + take] & 0xC0) == 0x80)
+			take--;
+		o += (size_t)snprintf(out + o, outcap + 1 - o, "%s=?UTF-8?B?",
+		    i > 0 ? "\n " : "");
+		sodium_bin2base64(out + o, outcap + 1 - o,
+		    (const unsigned char *)s + i, take,
+		    sodium_base64_VARIANT_ORIGINAL);
+		o += strlen(out + o);
+		o += (size_t)snprintf(out + o, outcap + 1 - o, "?=");
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static bool
+is_content_header(const char *name, size_t n)
+{
+	return (n >= 8 && strncasecmp(name, "Content-", 8) == 0) ||
+	    (n == 12 && strncasecmp(name, "MIME-Version", 12) == 0);
+}
+
+/* Deletes every content header, last occurrence first (indexes count
+ * per name, from 1). */
+static int
+delete_content_headers(SMFICTX *ctx, const struct msg *m)
+{
+	size_t i, j, k, count;
+	char name[256];
+
+	for (i = 0; i < m->nhdr; i++) {
+		const char *ni = m->hbuf + m->hdrs[i].name_off;
+		size_t nl = m->hdrs[i].name_len;
+		if (!is_content_header(ni, nl) || nl >= sizeof(name))
+			continue;
+		for (j = 0, count = 0; j < m->nhdr; j++) {
+			if (m->hdrs[j].name_len == nl &&
+			    strncasecmp(
+			        m->hbuf + m->hdrs[j].name_off, ni, nl) == 0) {
+				if (j < i)
+					break; /* handled at its first one */
+				count++;
+			}
+		}
+		if (j < m->nhdr && j < i)
+			continue;
+		memcpy(name, ni, nl);
+		name[nl] = '\0';
+		for (k = count; k >= 1; k--)
+			if (smfi_chgheader(ctx, name, (int)k, NULL) !=
+			    MI_SUCCESS)
+				return SP_EIO;
+	}
+	return SP_OK;
+}
+
+static int
+add_header(SMFICTX *ctx, bool leadspc, const char *name, const char *value)
+{
+	size_t n = strlen(value) + 2;
+	char *v = NULL;
+	int rc;
+
+	if (leadspc && (v = malloc(n)) == NULL)
+		return SP_ENOMEM;
+	if (v != NULL)
+		snprintf(v, n, " %s", value);
+	rc = smfi_addheader(ctx, (char *)name, v ? v : (char *)value);
+	free(v);
+	return rc == MI_SUCCESS ? SP_OK : SP_EIO;
+}
+
+static int
+replace_headers(SMFICTX *ctx, const struct conn *c, const char *ctype)
+{
+	const struct msg *m = &c->m;
+	char *subj;
+	int rc = delete_content_headers(ctx, m);
+
+	if (rc == SP_OK && m->dec.subject_changed && m->dec.subject != NULL) {
+		subj = encode_subject(m->dec.subject, c->leadspc);
+		if (subj == NULL)
+			return SP_ENOMEM;
+		if (smfi_chgheader(ctx, "Subject", 1, subj) != MI_SUCCESS)
+			rc = SP_EIO;
+		free(subj);
+	}
+	if (rc == SP_OK)
+		rc = add_header(ctx, c->leadspc, "X-Sealpost-Id", m->id);
+	if (rc == SP_OK)
+		rc = add_header(ctx, c->leadspc, "MIME-Version", "1.0");
+	if (rc == SP_OK)
+		rc = add_header(ctx, c->leadspc, "Content-Type", ctype);
+	return rc;
+}
+
+static int
+replace_body(SMFICTX *ctx, const struct sp_notify *n)
+{
+	size_t off, k;
+
+	for (off = 0; off < n->body_len; off += k) {
+		k = n->body_len - off;
+		if (k > REPLACE_CHUNK)
+			k = REPLACE_CHUNK;
+		if (smfi_replacebody(ctx, (unsigned char *)n->body + off,
+		        (int)k) != MI_SUCCESS)
+			return SP_EIO;
+	}
+	return SP_OK;
+}
+
+static int
+build_notification(const struct msg *m, const struct sp_msg_meta *meta,
+    struct sp_notify *n, struct sp_error *err)
+{
+	const struct sp_config *cfg = m->mc->cfg;
+	char link[1024];
+	struct sp_notify_info in = { .sender = m->sender,
+		.subject = m->dec.subject,
+		.link = link,
+		.ref = meta->ref,
+		.expires = meta->expires,
+		.brand_name =
+		    m->dec.tmpl->brand ? m->dec.tmpl->brand : cfg->brand_name,
+		.brand_color = cfg->brand_color,
+		.brand_logo_url = cfg->brand_logo_url,
+		.brand_privacy_url = cfg->brand_privacy_url,
+		.brand_footer = cfg->brand_footer };
+
+	snprintf(link, sizeof(link), "%s/m/%s", cfg->portal_url, m->id);
+	return sp_notify_build(cfg->templates_dir, &in, n, err);
+}
+
+static void
+log_sealed(const struct msg *m, const struct sp_msg_meta *meta)
+{
+	char rule[SP_LOG_FIELD_MAX + 8], tmpl[SP_LOG_FIELD_MAX + 8];
+
+	sp_log(LOG_INFO, m->qid[0] ? m->qid : NULL,
+	    "action=sealed rule=%s template=%s id=%s size=%" PRIu64
+	    " nrcpt=%zu ref=%s",
+	    msg_clean(rule, sizeof(rule), m->dec.rule),
+	    msg_clean(tmpl, sizeof(tmpl), m->dec.tmpl->name), m->id, meta->size,
+	    m->nrcpt, meta->ref);
+}
+
+static sfsistat
+too_big(SMFICTX *ctx, struct msg *m)
+{
+	char text[128];
+
+	sp_log(LOG_NOTICE, m->qid[0] ? m->qid : NULL,
+	    "action=reject reason=too-big limit=%" PRIu64 " nrcpt=%zu",
+	    m->mc->cfg->max_message_size, m->nrcpt);
+	snprintf(text, sizeof(text),
+	    "message too big to be sealed (limit %" PRIu64 " bytes)",
+	    m->mc->cfg->max_message_size);
+	(void)smfi_setreply(ctx, "552", "5.3.4", text);
+	return SMFIS_REJECT;
+}
+
+sfsistat
+eom_seal(SMFICTX *ctx, struct conn *c)
+{
+	struct msg *m = &c->m;
+	struct sp_msg_meta meta;
+	struct sp_notify n = { 0 };
+	struct sp_error err;
+	sfsistat r = SMFIS_CONTINUE;
+
+	sp_error_clear(&err);
+	if (m->sealer == NULL)
+		return SMFIS_CONTINUE; /* nothing of ours (never happens) */
+	if (m->too_big)
+		return too_big(ctx, m);
+	if (m->fail == SP_OK && sp_sealer_finish(m->sealer, &err) != SP_OK)
+		msg_fail(m, err.code, err.msg);
+	if (m->fail != SP_OK)
+		return milter_tempfail(ctx, m, m->why);
+	if (fill_meta(m, &meta) != SP_OK)
+		return milter_tempfail(ctx, m, "seal header too large");
+	if (build_notification(m, &meta, &n, &err) != SP_OK)
+		return milter_tempfail(ctx, m, err.msg);
+	if (sp_store_msg_commit(milter_store, &meta, meta.nchunks, NULL, NULL,
+	        0, &err) != SP_OK) {
+		r = milter_tempfail(ctx, m, err.msg);
+		goto out;
+	}
+	if (replace_headers(ctx, c, n.content_type) != SP_OK ||
+	    replace_body(ctx, &n) != SP_OK) {
+		r = milter_tempfail(ctx, m, "the MTA refused a change");
+		if (sp_store_msg_purge(milter_store, m->id, &err) != SP_OK)
+			sp_log(LOG_ERR, m->qid[0] ? m->qid : NULL,
+			    "action=purge-failed id=%s", m->id);
+		goto out;
+	}
+	log_sealed(m, &meta);
+	sp_sealer_free(m->sealer);
+	m->sealer = NULL; /* committed: msg_reset must not abort it */
+out:
+	sp_notify_cleanup(&n);
+	return r;
+}
