@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# run-miltertest.sh BUILD: runs the miltertest scripts of this folder
+# against a real sealpost-milter (real store, keys and rules in a temp
+# folder), and checks what they leave in the store with sealpostctl.
+#   early accept at end of header for mail no rule seals;
+#   header and body replacement for mail that is sealed, and the
+#     sealed original exported byte for byte;
+#   several messages (and an aborted one) on one connection;
+#   tempfail when the store is full, when it is unwritable, and when
+#     there is no key.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:?usage: run-miltertest.sh BUILD}
+source "$here/../harness/sealpost-env.sh"
+command -v miltertest >/dev/null || sp_die "miltertest is not installed"
+
+tmp=$(mktemp -d /tmp/sealpost-mt.XXXXXX)
+trap 'sp_milter_stop KILL; rm -rf "$tmp"' EXIT
+fails=0
+
+mt_run() { # SCRIPT
+	miltertest -s "$here/$1" -D socket="$SP_SOCKET" -D srcdir="$here" \
+		>"$tmp/$1.out" 2>&1
+}
+
+case_pass() { echo "ok   $1"; }
+case_fail() {
+	echo "FAIL $1: $2"
+	[ -f "$tmp/last.out" ] && sed 's/^/    /' "$tmp/last.out"
+	fails=$((fails + 1))
+}
+
+run_case() { # NAME SCRIPT
+	if mt_run "$2"; then
+		cp "$tmp/$2.out" "$tmp/last.out"
+		return 0
+	fi
+	cp "$tmp/$2.out" "$tmp/last.out"
+	case_fail "$1" "miltertest failed; milter log: $(tail -3 "$SP_ROOT/milter.log")"
+	return 1
+}
+
+# The original that seal_replace.lua sends, as the milter rebuilds it.
+expected_original() {
+	printf 'From: Ann <ann@example.org>\r\nTo: bob@example.com\r\n'
+	printf 'Subject: [secure] quarterly numbers\r\nMIME-Version: 1.0\r\n'
+	printf 'Content-Type: text/plain; charset=utf-8\r\n'
+	printf 'Content-Transfer-Encoding: 8bit\r\n\r\n'
+	printf 'The secret line: revenue up 12%%.\r\nSecond secret line.\r\n'
+}
+
+sp_env_init "$tmp/ok" "$build"
+sp_milter_start
+if run_case early_accept early_accept.lua; then
+	grep -q "QPASS1 .*action=pass" "$SP_ROOT/milter.log" &&
+		case_pass "early accept at end of header" ||
+		case_fail "early accept" "no action=pass log line"
+fi
+if run_case seal_replace seal_replace.lua; then
+	id=$(sed -n 's/^ID=//p' "$tmp/last.out")
+	if sp_ctl export "$id" >"$tmp/exported" 2>"$tmp/export.err" &&
+		cmp -s "$tmp/exported" <(expected_original); then
+		case_pass "headers and body replaced, original exported byte for byte"
+	else
+		case_fail "seal and export" "export of $id differs: $(cat "$tmp/export.err")"
+	fi
+fi
+if run_case several_messages several_messages.lua; then
+	n=$(grep -c '^ID=' "$tmp/last.out")
+	[ "$n" = 3 ] && case_pass "several messages on one connection" ||
+		case_fail "several messages" "got $n sealed, want 3"
+fi
+sp_milter_stop
+
+# No key: everything else works, sealing tempfails.
+sp_env_init "$tmp/nokey" "$build"
+rm -f "$SP_ROOT"/keys/*
+sp_milter_start
+run_case "no key" tempfail.lua && case_pass "tempfail without a key"
+run_case "no key, pass" early_accept.lua &&
+	case_pass "mail not sealed still passes without a key"
+sp_milter_stop
+
+# Store full: a map that cannot grow past a small cap.
+sp_env_init "$tmp/full" "$build"
+sp_conf_set store_map_size 65536
+sp_conf_set store_max_size 131072
+sp_milter_start
+run_case "store full" tempfail.lua && case_pass "tempfail when the store is full"
+sp_milter_stop
+
+# Store unwritable: the milter runs as nobody, the store is root's.
+if id nobody >/dev/null 2>&1; then
+	sp_env_init "$tmp/ro" "$build"
+	sp_conf_set milter_user nobody
+	chmod 755 "$SP_ROOT/store"
+	chmod 644 "$SP_ROOT"/keys/*.pk
+	chmod 755 "$SP_ROOT/keys"
+	sp_milter_start
+	run_case "store unwritable" tempfail.lua &&
+		case_pass "tempfail when the store is unwritable"
+	sp_milter_stop
+fi
+
+[ "$fails" = 0 ] || { echo "$fails case(s) failed"; exit 1; }
+echo "all miltertest cases passed"
