@@ -73,6 +73,8 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	c->nr_body = (*pf1 & SMFIP_NR_BODY) != 0;
 	c->nr_mail = (*pf1 & SMFIP_NR_MAIL) != 0;
 	c->nr_rcpt = (*pf1 & SMFIP_NR_RCPT) != 0;
+	sp_log(LOG_DEBUG, NULL, "action=negotiate offered=%#lx/%#lx took=%#lx",
+	    f0, f1, *pf1);
 	return SMFIS_CONTINUE;
 }
 
@@ -118,7 +120,7 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 static void
 log_pass(const struct msg *m, const char *action)
 {
-	char rule[SP_LOG_FIELD_MAX + 8];
+	char rule[SP_LOG_CLEAN_SIZE];
 
 	sp_log(LOG_INFO, m->qid[0] ? m->qid : NULL,
 	    "action=%s rule=%s template=- id=- size=%zu nrcpt=%zu", action,
@@ -146,6 +148,23 @@ decide(struct msg *m)
 	m->have_dec = rc == SP_OK;
 	free(hs);
 	return rc;
+}
+
+/* Retrying cannot help a message with more recipients than a sealed
+ * message may have, so it is refused for good. */
+static sfsistat
+too_many_rcpts(SMFICTX *ctx, struct msg *m)
+{
+	char text[128];
+
+	sp_log(LOG_NOTICE, m->qid[0] ? m->qid : NULL,
+	    "action=reject reason=too-many-recipients limit=%u nrcpt=%zu",
+	    m->mc->cfg->max_recipients, m->nrcpt);
+	snprintf(text, sizeof(text),
+	    "too many recipients for a sealed message (limit %u)",
+	    m->mc->cfg->max_recipients);
+	(void)smfi_setreply(ctx, "550", "5.5.3", text);
+	return SMFIS_REJECT;
 }
 
 static int
@@ -206,6 +225,8 @@ mlfi_eoh(SMFICTX *ctx)
 		msg_reset(m);
 		return SMFIS_ACCEPT;
 	}
+	if (m->nrcpt > m->mc->cfg->max_recipients)
+		return too_many_rcpts(ctx, m);
 	return start_sealing(ctx, c);
 }
 

@@ -120,7 +120,7 @@ milter_conf_install(struct milter_conf *mc)
 static void
 log_diag(const struct sp_diag *d)
 {
-	char buf[SP_LOG_FIELD_MAX + 8];
+	char buf[SP_LOG_CLEAN_SIZE];
 	size_t i;
 
 	for (i = 0; i < d->n; i++)
@@ -136,7 +136,7 @@ void
 milter_conf_reload(void)
 {
 	struct milter_conf *old = milter_conf_get(), *mc = NULL;
-	char buf[SP_LOG_FIELD_MAX + 8];
+	char buf[SP_LOG_CLEAN_SIZE];
 	struct sp_diag diag;
 
 	sp_diag_init(&diag);

@@ -16,22 +16,26 @@
 #include "milter_msg.h"
 
 #include <inttypes.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "sp_log.h"
+#include "sp_mime_words.h"
 #include "sp_notify.h"
 
-/* Body replacement goes out in pieces no larger than this. */
-#define REPLACE_CHUNK 65535
+/* Body replacement goes out in pieces of this size.  Postfix and
+ * Sendmail take up to 64 KiB a piece, but miltertest (the protocol test
+ * tool) overflows a stack buffer on pieces over about 1 KiB; the extra
+ * writes cost a few microseconds for a notification of a few KiB and
+ * need no replies, so the small size is kept for all. */
+#define REPLACE_CHUNK 1024
 
 sfsistat
 milter_tempfail(SMFICTX *ctx, struct msg *m, const char *why)
 {
-	char buf[SP_LOG_FIELD_MAX + 8];
+	char buf[SP_LOG_CLEAN_SIZE];
 
 	sp_log(LOG_ERR, m->qid[0] ? m->qid : NULL,
 	    "action=tempfail id=%s nrcpt=%zu reason=%s", m->id[0] ? m->id : "-",
@@ -39,20 +43,6 @@ milter_tempfail(SMFICTX *ctx, struct msg *m, const char *why)
 	(void)smfi_setreply(ctx, "451", "4.3.0",
 	    "sealpost: the message could not be sealed, try again later");
 	return SMFIS_TEMPFAIL;
-}
-
-void
-milter_ref_new(char out[SP_REF_LEN + 1])
-{
-	/* No 0/O, 1/I: the code is read aloud and typed by people. */
-	static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-	size_t i;
-
-	for (i = 0; i < SP_REF_LEN; i++)
-		out[i] = i == 4
-		    ? '-'
-		    : alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
-	out[SP_REF_LEN] = '\0';
 }
 
 static int
@@ -68,7 +58,7 @@ fill_meta(const struct msg *m, struct sp_msg_meta *meta)
 	if (hlen > sizeof(meta->header))
 		return SP_EFORMAT;
 	snprintf(meta->id, sizeof(meta->id), "%s", m->id);
-	milter_ref_new(meta->ref);
+	sp_ref_new(meta->ref);
 	meta->created = (int64_t)time(NULL);
 	meta->expires = expire > 0 ? meta->created + expire : 0;
 	meta->state = SP_MSG_ACTIVE;
@@ -89,43 +79,23 @@ fill_meta(const struct msg *m, struct sp_msg_meta *meta)
 	return SP_OK;
 }
 
-/* RFC 2047 section 4.1 B-encoding of a UTF-8 subject, folded with
- * "\n " between encoded words (each at most 75 characters, never
- * splitting a character).  Plain ASCII of reasonable length stays as
- * is.  Returns a new string, with a leading space when leadspc. */
+/* The new Subject value: RFC 2047 encoded words where the text is not
+ * plain ASCII, folded with a bare LF and a space (libmilter's way of
+ * asking for a multi-line header; the MTA writes CRLF), with a leading
+ * space when header values carry theirs. */
 static char *
 encode_subject(const char *s, bool leadspc)
 {
-	size_t n = strlen(s), i, take, outcap, o = 0;
-	bool plain = n < 900 && strstr(s, "=?") == NULL;
-	char *out;
+	char *enc = NULL, *out;
+	size_t n;
 
-	for (i = 0; i < n && plain; i++)
-		if ((unsigned char)s[i] >= 127 || (unsigned char)s[i] < 32)
-			plain = false;
-	outcap = 2 + (plain ? n : (n / 40 + 1) * 80);
-	if ((out = malloc(outcap + 1)) == NULL)
+	if (sp_mime_encode_header(s, strlen(s), 9, "\n", &enc) != SP_OK)
 		return NULL;
-	if (leadspc)
-		out[o++] = ' ';
-	if (plain) {
-		memcpy(out + o, s, n + 1);
-		return out;
-	}
-	for (i = 0; i < n; i += take) {
-		take = n - i < 45 ? n - i : 45;
-		while (take > 1 && i + take < n &&
-		    ((unsigned char)s[i + take] & 0xC0) == 0x80)
-			take--;
-		o += (size_t)snprintf(out + o, outcap + 1 - o, "%s=?UTF-8?B?",
-		    i > 0 ? "\n " : "");
-		sodium_bin2base64(out + o, outcap + 1 - o,
-		    (const unsigned char *)s + i, take,
-		    sodium_base64_VARIANT_ORIGINAL);
-		o += strlen(out + o);
-		o += (size_t)snprintf(out + o, outcap + 1 - o, "?=");
-	}
-	out[o] = '\0';
+	n = strlen(enc) + 2;
+	out = malloc(n);
+	if (out != NULL)
+		snprintf(out, n, "%s%s", leadspc ? " " : "", enc);
+	free(enc);
 	return out;
 }
 
@@ -251,7 +221,7 @@ build_notification(const struct msg *m, const struct sp_msg_meta *meta,
 static void
 log_sealed(const struct msg *m, const struct sp_msg_meta *meta)
 {
-	char rule[SP_LOG_FIELD_MAX + 8], tmpl[SP_LOG_FIELD_MAX + 8];
+	char rule[SP_LOG_CLEAN_SIZE], tmpl[SP_LOG_CLEAN_SIZE];
 
 	sp_log(LOG_INFO, m->qid[0] ? m->qid : NULL,
 	    "action=sealed rule=%s template=%s id=%s size=%" PRIu64

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "sp_log.h"
@@ -43,18 +42,9 @@ usage(void)
 static int
 level_of(const char *name)
 {
-	static const struct {
-		const char *name;
-		int prio;
-	} levels[] = { { "debug", LOG_DEBUG }, { "info", LOG_INFO },
-		{ "notice", LOG_NOTICE }, { "warning", LOG_WARNING },
-		{ "err", LOG_ERR } };
-	size_t i;
+	int prio = name ? sp_log_level_from_name(name) : -1;
 
-	for (i = 0; name != NULL && i < sizeof(levels) / sizeof(levels[0]); i++)
-		if (strcasecmp(name, levels[i].name) == 0)
-			return levels[i].prio;
-	return LOG_INFO;
+	return prio < 0 ? LOG_INFO : prio;
 }
 
 /* Opens the store if it is not open yet.  Called at start and again

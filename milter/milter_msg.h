@@ -69,7 +69,5 @@ const char *msg_clean(char *buf, size_t cap, const char *s);
 /* milter_eom.c */
 sfsistat eom_seal(SMFICTX *ctx, struct conn *c);
 sfsistat milter_tempfail(SMFICTX *ctx, struct msg *m, const char *why);
-/* The reference code shown in mail and portal, "ABCD-EFGH". */
-void milter_ref_new(char out[SP_REF_LEN + 1]);
 
 #endif

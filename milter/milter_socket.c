@@ -4,10 +4,10 @@
  *
  * The socket is opened as root, before privileges are dropped, with
  * smfi_opensocket(1) so a stale unix socket left by a killed milter is
- * removed first.  A unix socket gets mode 0660, owner milter_user and
- * group "postfix" when that group exists (Postfix's daemons run as
- * user postfix; Sendmail's SMTP children run as root), so only the MTA
- * can talk to it.
+ * removed first.  A unix socket gets milter_socket_mode (0660), owner
+ * milter_user and group milter_socket_group, or "postfix" when that is
+ * unset and the group exists (Postfix's daemons run as user postfix;
+ * Sendmail's SMTP children run as root), so only the MTA can talk to it.
  *
  * TCP: libmilter never sets TCP_NODELAY, and a milter that answers one
  * stage with several packets (header changes, a new body, continue)
@@ -32,37 +32,6 @@
 #include <unistd.h>
 
 #include "sp_log.h"
-
-static const char *
-unix_path(const char *spec)
-{
-	if (strncmp(spec, "unix:", 5) == 0)
-		return spec + 5;
-	if (strncmp(spec, "local:", 6) == 0)
-		return spec + 6;
-	if (spec[0] == '/')
-		return spec;
-	return NULL;
-}
-
-static int
-inet_port(const char *spec)
-{
-	const char *p = NULL;
-	char *end;
-	long v;
-
-	if (strncmp(spec, "inet:", 5) == 0)
-		p = spec + 5;
-	else if (strncmp(spec, "inet6:", 6) == 0)
-		p = spec + 6;
-	if (p == NULL)
-		return -1;
-	v = strtol(p, &end, 10);
-	if (end == p || v <= 0 || v > 65535)
-		return -1;
-	return (int)v;
-}
 
 static int
 port_of(int fd)
@@ -102,17 +71,22 @@ set_nodelay(int port, struct sp_error *err)
 }
 
 static int
-secure_unix_socket(const char *path, const char *user, struct sp_error *err)
+secure_unix_socket(
+    const struct sp_config *cfg, const char *path, struct sp_error *err)
 {
+	const char *user = cfg->milter_user, *group = cfg->milter_socket_group;
 	struct passwd *pw = user ? getpwnam(user) : NULL;
-	struct group *gr = getgrnam("postfix");
+	struct group *gr = getgrnam(group ? group : "postfix");
 	uid_t uid = pw ? pw->pw_uid : (uid_t)-1;
 	gid_t gid = gr ? gr->gr_gid : pw ? pw->pw_gid : (gid_t)-1;
 
+	if (group != NULL && gr == NULL)
+		return sp_error_set(err, SP_ECONFIG,
+		    "milter_socket_group %s: no such group", group);
 	if (geteuid() == 0 && chown(path, uid, gid) != 0)
 		return sp_error_set(
 		    err, SP_EIO, "chown %s: %s", path, strerror(errno));
-	if (chmod(path, 0660) != 0)
+	if (chmod(path, (mode_t)cfg->milter_socket_mode) != 0)
 		return sp_error_set(
 		    err, SP_EIO, "chmod %s: %s", path, strerror(errno));
 	return SP_OK;
@@ -121,21 +95,20 @@ secure_unix_socket(const char *path, const char *user, struct sp_error *err)
 int
 milter_socket_open(const struct sp_config *cfg, struct sp_error *err)
 {
-	const char *spec = cfg->milter_socket, *path = unix_path(spec);
-	int port = inet_port(spec);
+	const char *spec = cfg->milter_socket;
+	struct sp_socket sock;
 
-	if (path == NULL && port < 0)
-		return sp_error_set(err, SP_ECONFIG,
-		    "milter_socket: want unix:/path or inet:PORT@ADDR, got %s",
-		    spec);
+	if (sp_config_socket_parse(spec, &sock, err) != SP_OK)
+		return SP_ECONFIG;
 	if (smfi_setconn((char *)spec) != MI_SUCCESS)
 		return sp_error_set(err, SP_ECONFIG,
 		    "milter_socket %s refused by libmilter", spec);
+	(void)smfi_settimeout((int)cfg->milter_timeout);
 	if (smfi_opensocket(true) != MI_SUCCESS)
 		return sp_error_set(err, SP_EIO, "cannot listen on %s", spec);
-	if (path != NULL)
-		return secure_unix_socket(path, cfg->milter_user, err);
-	return set_nodelay(port, err);
+	if (sock.kind == SP_SOCKET_UNIX)
+		return secure_unix_socket(cfg, sock.path, err);
+	return set_nodelay(sock.port, err);
 }
 
 int

@@ -3,15 +3,15 @@
  * ctl_export: "sealpostctl export ID [-o FILE]", the original bytes of a
  * sealed message, for eDiscovery and journaling.
  *
- * Needs the secret keys (the .sk files in keys_dir) and read access to the store.
- * Every chunk is authenticated before its bytes are written.  With -o
+ * Needs the secret keys (the .sk files in keys_dir) and read access to the
+ * store. Every chunk is authenticated before its bytes are written.  With -o
  * the output goes to FILE.tmp and is renamed to FILE only once the whole
  * message opened (FINAL seen), so FILE is never a truncated message.
  * Without -o it goes to stdout as it is opened; a truncated or tampered
  * record then ends the output early with exit status 1 and a message on
  * stderr.  Each export is recorded in the audit trail.
  *
- * Exit status: 0 done, 1 failure (message on stderr), 2 usage.
+ * Exit status: CTL_OK, CTL_FAIL (message on stderr), CTL_USAGE.
  */
 #include <pwd.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl_export.h"
+#include "ctl.h"
 #include "sp_keys.h"
 #include "sp_seal.h"
 #include "sp_store.h"
@@ -98,7 +98,8 @@ export_one(const struct sp_config *cfg, const char *id, const char *file)
 
 	memset(&m, 0, sizeof(m));
 	sp_error_clear(&x.err);
-	if ((rc = sp_keyring_load(cfg->keys_dir, true, &kr, &x.err)) != SP_OK ||
+	if ((rc = sp_keyring_load_group(
+	         cfg->keys_dir, true, cfg->keys_group, &kr, &x.err)) != SP_OK ||
 	    (rc = sp_store_open(cfg->store_path, &opts, &s, &x.err)) != SP_OK ||
 	    (rc = sp_store_msg_get(s, id, &m, &x.err)) != SP_OK)
 		goto out;
@@ -133,7 +134,7 @@ out:
 }
 
 int
-ctl_export(const struct sp_config *cfg, int argc, char **argv)
+ctl_export(struct ctl *ctl, int argc, char **argv)
 {
 	const char *file = NULL, *id = NULL;
 	int i;
@@ -146,9 +147,7 @@ ctl_export(const struct sp_config *cfg, int argc, char **argv)
 		else
 			id = NULL, i = argc;
 	}
-	if (id == NULL || !sp_id_valid(id)) {
-		fprintf(stderr, "usage: sealpostctl export ID [-o FILE]\n");
-		return 2;
-	}
-	return export_one(cfg, id, file);
+	if (id == NULL || !sp_id_valid(id))
+		return ctl_usage(argv[0]);
+	return export_one(ctl->cfg, id, file) == 0 ? CTL_OK : CTL_FAIL;
 }

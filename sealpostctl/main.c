@@ -25,6 +25,8 @@ static const struct ctl_command commands[] = {
 	{ "keygen", ctl_keygen, "", "make a new key pair; prints its id" },
 	{ "keys", ctl_keys, "list | check",
 	    "list the key pairs, or check that every secret key loads" },
+	{ "export", ctl_export, "ID [-o FILE]",
+	    "write the original bytes of a sealed message" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,8 +1,10 @@
 -- SPDX-License-Identifier: MIT
 -- Helpers shared by the miltertest scripts.  Each script is run by
 -- run-miltertest.sh with -D socket=SPEC (the running milter's socket).
--- Header values are sent with their leading space: the milter negotiates
--- SMFIP_HDR_LEADSPC, which miltertest offers.
+-- The milter negotiates SMFIP_HDR_LEADSPC (header values with their
+-- leading white space, as Postfix sends them); miltertest then puts one
+-- space before each value itself, so scripts give values without it, and
+-- values the milter sets carry their leading space.
 
 function check(cond, what)
 	if not cond then
@@ -13,7 +15,9 @@ end
 function open_conn()
 	local conn = mt.connect(socket, 20, 0.25)
 	check(conn ~= nil, "connect to " .. socket)
-	check(mt.negotiate(conn, nil, nil, nil) == nil, "negotiate")
+	-- Offer every protocol step of milter version 6 (0x1FFFFF), header
+	-- values with their leading space included, as Postfix does.
+	check(mt.negotiate(conn, nil, nil, 0x1FFFFF) == nil, "negotiate")
 	return conn
 end
 

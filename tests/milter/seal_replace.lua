@@ -7,12 +7,12 @@ dofile(srcdir .. "/common.lua")
 
 local conn = open_conn()
 local r = send_head(conn, "QSEAL1", "ann@example.org", { "bob@example.com" },
-	{ { "From", " Ann <ann@example.org>" },
-	  { "To", " bob@example.com" },
-	  { "Subject", " [secure] quarterly numbers" },
-	  { "MIME-Version", " 1.0" },
-	  { "Content-Type", " text/plain; charset=utf-8" },
-	  { "Content-Transfer-Encoding", " 8bit" } })
+	{ { "From", "Ann <ann@example.org>" },
+	  { "To", "bob@example.com" },
+	  { "Subject", "[secure] quarterly numbers" },
+	  { "MIME-Version", "1.0" },
+	  { "Content-Type", "text/plain; charset=utf-8" },
+	  { "Content-Transfer-Encoding", "8bit" } })
 check(r == SMFIR_CONTINUE, "eoh reply: got " .. reply_name(r) .. ", want continue")
 check(mt.bodystring(conn, "The secret line: revenue up 12%.\r\n") == nil, "body")
 check(mt.bodystring(conn, "Second secret line.\r\n") == nil, "body 2")

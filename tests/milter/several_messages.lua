@@ -7,10 +7,10 @@ local conn = open_conn()
 local ids = {}
 local plan = { "pass", "seal", "abort", "pass", "seal", "seal" }
 for i, what in ipairs(plan) do
-	local subj = (what == "pass") and " hello " .. i or " [secure] note " .. i
+	local subj = (what == "pass") and "hello " .. i or "[secure] note " .. i
 	local r = send_head(conn, "QMULTI" .. i, "ann@example.org",
 		{ "bob@example.com", "carol@example.net" },
-		{ { "From", " ann@example.org" }, { "Subject", subj } })
+		{ { "From", "ann@example.org" }, { "Subject", subj } })
 	if what == "pass" then
 		check(r == SMFIR_ACCEPT, "msg " .. i .. ": got " .. reply_name(r) .. ", want accept")
 	elseif what == "abort" then

@@ -11,8 +11,8 @@ end
 
 local conn = open_conn()
 local r = send_head(conn, "QFAIL1", "ann@example.org", { "bob@example.com" },
-	{ { "From", " ann@example.org" },
-	  { "Subject", " [secure] must not leak" } })
+	{ { "From", "ann@example.org" },
+	  { "Subject", "[secure] must not leak" } })
 if r == SMFIR_CONTINUE then
 	-- A large body, so that a full store shows while chunks are stored.
 	for i = 1, 64 do
