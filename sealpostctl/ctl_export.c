@@ -142,8 +142,8 @@ ctl_export(struct ctl *ctl, int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
 			file = argv[++i];
-		else if (id == NULL && argv[i][0] != '-')
-			id = argv[i];
+		else if (id == NULL && strcmp(argv[i], "-o") != 0)
+			id = argv[i]; /* an id may start with '-' */
 		else
 			id = NULL, i = argc;
 	}
