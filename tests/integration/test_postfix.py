@@ -48,16 +48,25 @@ def corpus_dir():
     return d if os.path.isdir(d) else None
 
 
+HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
+BOILERPLATE = (b"This is a multi-part message in MIME format.",)
+
+
 def distinctive_lines(data, n=3):
-    """Up to n long body lines of the original: none may reach the
-    outside world."""
-    body = re.split(rb"\r?\n\r?\n", data, maxsplit=1)
-    body = body[1] if len(body) > 1 else data
+    """Up to n long body lines of the original that are content, not
+    MIME structure (header-like lines, boundaries, the usual preamble)
+    and not the subject, which the notification shows on purpose."""
+    parts = re.split(rb"\r?\n\r?\n", data, maxsplit=1)
+    body = parts[1] if len(parts) > 1 else data
+    subject = header_value(data, "Subject") or ""
     out = []
     for line in body.splitlines():
         line = line.strip()
-        if len(line) >= 24 and line not in out and b"--" not in line[:2]:
-            out.append(line)
+        if (len(line) < 24 or line in out or line.startswith(b"--") or
+                HEADER_LINE.match(line) or line in BOILERPLATE or
+                line.decode(errors="replace") in subject):
+            continue
+        out.append(line)
         if len(out) == n:
             break
     return out
