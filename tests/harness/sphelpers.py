@@ -73,6 +73,7 @@ class Env:
         return port_open(int(self.socket.split(":")[1].split("@")[0]))
 
     def start_milter(self):
+        mark = len(self.log_text())
         logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [os.path.join(self.build, "bin", "sealpost-milter"), "-c",
@@ -81,7 +82,8 @@ class Env:
         def up():
             if self.proc.poll() is not None:
                 raise Fail("milter exited: " + self.log_text()[-2000:])
-            return self.socket_ready() and "action=start" in self.log_text()
+            return (self.socket_ready() and
+                    "action=start" in self.log_text()[mark:])
         wait_for(up, 10, "the milter socket")
 
     def stop_milter(self, sig=signal.SIGTERM):

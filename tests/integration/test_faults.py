@@ -93,12 +93,12 @@ def run_kill(env, pf, cap, ports):
 
 def run_full(env, pf, cap, ports):
     env.stop_milter()
-    env.set("store_max_size", "65536")
-    env.set("store_map_size", "65536")
+    env.set("store_max_size", "1m")
+    env.set("store_map_size", "1m")
     shutil.rmtree(os.path.join(env.root, "store"))
     os.mkdir(os.path.join(env.root, "store"), 0o700)
     env.start_milter()
-    big = msg(2) + (SECRET + b"\r\n") * 8000
+    big = msg(2) + (SECRET + b"\r\n") * 30000
     err = send(ports["smtp"], "q@example.org", ["r@partner.example"], big)
     check(err is not None and 400 <= err[0] < 500,
           "store full: SMTP client gets 4xx (%r)" % (err,))
@@ -107,7 +107,7 @@ def run_full(env, pf, cap, ports):
     check(cap.count() == 1, "store full: nothing more delivered")
     check(wait_queue(pf, 1) == 1, "store full: submission stays queued")
     env.stop_milter()
-    env.set("store_max_size", "1073741824")
+    env.set("store_max_size", "1g")
     env.start_milter()
     pf.flush()
     (_, m), = cap.wait(1, timeout=60)
