@@ -71,6 +71,33 @@ if run_case several_messages several_messages.lua; then
 	[ "$n" = 3 ] && case_pass "several messages on one connection" ||
 		case_fail "several messages" "got $n sealed, want 3"
 fi
+
+# SIGHUP: a good rules file is swapped in (mail to newrule.example is
+# then sealed); a bad one is refused and the old rules stay.
+printf '\nrule added {\n\tmatch rcpt-domain newrule.example\n\tencrypt confidential\n}\n' \
+	>>"$SP_ROOT/etc/rules"
+kill -HUP "$SP_MILTER_PID"
+for _ in $(seq 1 50); do
+	grep -q "action=reloaded rules=4" "$SP_ROOT/milter.log" && break
+	sleep 0.1
+done
+grep -q "action=reloaded rules=4" "$SP_ROOT/milter.log" &&
+	kill -0 "$SP_MILTER_PID" &&
+	case_pass "SIGHUP reloads the rules, the milter keeps running" ||
+	case_fail "SIGHUP reload" "no action=reloaded rules=4"
+echo 'rule broken { match nonsense' >>"$SP_ROOT/etc/rules"
+kill -HUP "$SP_MILTER_PID"
+for _ in $(seq 1 50); do
+	grep -q "action=reload-failed kept" "$SP_ROOT/milter.log" && break
+	sleep 0.1
+done
+if grep -q "action=reload-failed kept" "$SP_ROOT/milter.log" &&
+	run_case "bad reload keeps old rules" early_accept.lua &&
+	run_case "bad reload keeps old rules" seal_replace.lua; then
+	case_pass "a bad rules file on SIGHUP is refused, the old rules stay"
+else
+	case_fail "bad reload" "old rules not kept (see log)"
+fi
 sp_milter_stop
 
 # No key: everything else works, sealing tempfails.
