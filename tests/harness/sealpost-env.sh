@@ -121,4 +121,9 @@ sp_milter_stop() { # [SIGNAL]
 	done
 	wait "$SP_MILTER_PID" 2>/dev/null || true
 	SP_MILTER_PID=
+	# A milter built with SEALPOST_SANITIZE reports here.
+	if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" \
+		"$SP_ROOT/milter.log"; then
+		sp_die "sanitizer report in $SP_ROOT/milter.log: $(grep -A20 "Sanitizer\|runtime error" "$SP_ROOT/milter.log" | head -40)"
+	fi
 }

@@ -23,6 +23,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 
 
+# What AddressSanitizer, LeakSanitizer and UBSan print: a milter built
+# with SEALPOST_SANITIZE fails the tests that drive it.
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:")
+
+
 class Fail(Exception):
     pass
 
@@ -96,6 +102,11 @@ class Env:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+        log = self.log_text()
+        for mark in SANITIZER_MARKS:
+            if mark in log:
+                raise Fail("the milter log has a sanitizer report: " +
+                           log[log.index(mark):][:3000])
 
     def log_text(self):
         try:
