@@ -73,6 +73,16 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	c->nr_body = (*pf1 & SMFIP_NR_BODY) != 0;
 	c->nr_mail = (*pf1 & SMFIP_NR_MAIL) != 0;
 	c->nr_rcpt = (*pf1 & SMFIP_NR_RCPT) != 0;
+	/* Fewer macro packets: each is a write the MTA makes without
+	 * waiting for a reply, and on TCP those stall on Nagle's algorithm
+	 * at the MTA's end.  Only the queue id is needed. */
+	if (f0 & SMFIF_SETSYMLIST) {
+		*pf0 |= SMFIF_SETSYMLIST;
+		(void)smfi_setsymlist(ctx, SMFIM_ENVFROM, "i");
+		(void)smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i");
+		(void)smfi_setsymlist(ctx, SMFIM_EOH, "i");
+		(void)smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	}
 	sp_log(LOG_DEBUG, NULL, "action=negotiate offered=%#lx/%#lx took=%#lx",
 	    f0, f1, *pf1);
 	return SMFIS_CONTINUE;

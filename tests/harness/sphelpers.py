@@ -4,7 +4,7 @@
     env = Env(root, build)            # a private sealpost under root
     env.start_milter(); env.stop_milter(sig)
     cap = Capture(port, folder)       # the outside world
-    pf = Postfix(folder, smtp, exempt, relay, milter=env.socket_for_mta())
+    pf = Postfix(folder, smtp, exempt, relay, milter=env.postfix_milter())
     send(port, sender, rcpts, data)   # SMTP submission, bytes as given
     cap.wait(n) -> list of (envelope dict, bytes)
     env.export(id) -> bytes
@@ -72,6 +72,14 @@ class Env:
                  if not l.startswith(key + " ")]
         lines.append("%s = %s" % (key, value))
         open(self.conf, "w").write("\n".join(lines) + "\n")
+
+    def postfix_milter(self):
+        """The socket as Postfix writes it: unix:/path or
+        inet:HOST:PORT (libmilter and Sendmail say inet:PORT@HOST)."""
+        if self.socket.startswith("inet:"):
+            port, host = self.socket[5:].split("@")
+            return "inet:%s:%s" % (host, port)
+        return self.socket
 
     def socket_ready(self):
         if self.socket.startswith("unix:"):

@@ -247,7 +247,7 @@ def main():
         env.start_milter()
         cap = Capture(ports["capture"], os.path.join(tmp, "capture"))
         pf = Postfix(os.path.join(tmp, "pf"), ports["smtp"], ports["exempt"],
-                     ports["capture"], milter=env.socket,
+                     ports["capture"], milter=env.postfix_milter(),
                      sets=["header_size_limit=1048576"])
         run_untouched(cap, ports)
         run_exempt(cap, ports)
