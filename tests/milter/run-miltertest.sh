@@ -24,6 +24,11 @@ mt_run() { # SCRIPT
 		>"$tmp/$1.out" 2>&1
 }
 
+mt_run_d() { # SCRIPT NAME=VALUE
+	miltertest -s "$here/$1" -D socket="$SP_SOCKET" -D srcdir="$here" \
+		-D "$2" >"$tmp/last.out" 2>&1
+}
+
 case_pass() { echo "ok   $1"; }
 case_fail() {
 	echo "FAIL $1: $2"
@@ -99,6 +104,44 @@ else
 	case_fail "bad reload" "old rules not kept (see log)"
 fi
 sp_milter_stop
+
+# Limits: a permanent refusal, logged, for a message over
+# max_message_size and for one with more than max_recipients.
+sp_env_init "$tmp/limits" "$build"
+sp_conf_set max_message_size 4k
+sp_conf_set max_recipients 3
+sp_milter_start
+if mt_run_d reject.lua nrcpt=1 &&
+	grep -q "QREJ1: action=reject reason=too-big" "$SP_ROOT/milter.log"; then
+	case_pass "over max_message_size: 552, logged"
+else
+	case_fail "too big" "no reject or no log line"
+fi
+if mt_run_d reject.lua nrcpt=4 &&
+	grep -q "QREJ1: action=reject reason=too-many-recipients" \
+		"$SP_ROOT/milter.log"; then
+	case_pass "over max_recipients: 550, logged"
+else
+	case_fail "too many recipients" "no reject or no log line"
+fi
+sp_milter_stop
+
+# -n checks config, rules and keys; a bad rules file is refused with
+# its file and line.
+if "$build/bin/sealpost-milter" -c "$SP_CONF" -n >"$tmp/n.out" 2>&1 &&
+	grep -q "ok, 3 rules" "$tmp/n.out"; then
+	case_pass "-n accepts a good config"
+else
+	case_fail "-n good" "$(cat "$tmp/n.out")"
+fi
+echo 'rule bad {' >>"$SP_ROOT/etc/rules"
+rc=0
+"$build/bin/sealpost-milter" -c "$SP_CONF" -n >"$tmp/n.out" 2>&1 || rc=$?
+if [ "$rc" = 78 ] && grep -q "rules:[0-9]*:" "$tmp/n.out"; then
+	case_pass "-n refuses a bad rules file, naming file and line"
+else
+	case_fail "-n bad" "exit $rc: $(cat "$tmp/n.out")"
+fi
 
 # No key: everything else works, sealing tempfails.
 sp_env_init "$tmp/nokey" "$build"
