@@ -187,6 +187,8 @@ main(int argc, char **argv)
 	sp_log(LOG_INFO, NULL, "action=stopped");
 	if (milter_store != NULL)
 		sp_store_close(milter_store);
+	if (rc == 0 && mc->cfg->pid_file != NULL)
+		(void)unlink(mc->cfg->pid_file); /* may fail after the drop */
 	milter_conf_install(NULL);
 	milter_conf_put(mc);
 	return rc;
