@@ -231,6 +231,29 @@ log_sealed(const struct msg *m, const struct sp_msg_meta *meta)
 	    m->nrcpt, meta->ref);
 }
 
+/* The audit trail starts with the sealing.  The message is already
+ * safe when this fails, so a failure is logged, not tempfailed.
+ * XXX: a second durable commit per message; folding the event into
+ * sp_store_msg_commit would save an fsync. */
+static void
+audit_sealed(const struct msg *m)
+{
+	struct sp_audit_event ev;
+	struct sp_error err;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.when = (int64_t)time(NULL);
+	snprintf(ev.id, sizeof(ev.id), "%s", m->id);
+	snprintf(ev.event, sizeof(ev.event), "sealed");
+	snprintf(ev.actor, sizeof(ev.actor), "%s", m->sender);
+	snprintf(ev.detail, sizeof(ev.detail), "rule=%s nrcpt=%zu",
+	    m->dec.rule ? m->dec.rule : "", m->nrcpt);
+	sp_error_clear(&err);
+	if (sp_store_audit_add(milter_store, &ev, &err) != SP_OK)
+		sp_log(LOG_WARNING, m->qid[0] ? m->qid : NULL,
+		    "action=audit-failed id=%s", m->id);
+}
+
 static sfsistat
 too_big(SMFICTX *ctx, struct msg *m)
 {
@@ -281,6 +304,7 @@ eom_seal(SMFICTX *ctx, struct conn *c)
 			    "action=purge-failed id=%s", m->id);
 		goto out;
 	}
+	audit_sealed(m);
 	log_sealed(m, &meta);
 	sp_sealer_free(m->sealer);
 	m->sealer = NULL; /* committed: msg_reset must not abort it */
