@@ -182,13 +182,26 @@ chunk_to_store(void *ctx, uint32_t seq, const unsigned char *c, size_t len)
 {
 	struct msg *m = ctx;
 	struct sp_error err;
-	int rc;
+	int rc = SP_OK;
 
 	sp_error_clear(&err);
-	rc = sp_store_chunk_put(milter_store, m->id, seq, c, len, &err);
-	if (rc != SP_OK)
+	if (m->held == NULL &&
+	    (m->held = malloc(SP_SEAL_CHUNK + SP_SEAL_CHUNK_OVERHEAD)) == NULL)
+		rc = sp_error_set(&err, SP_ENOMEM, "out of memory");
+	if (rc == SP_OK && len > SP_SEAL_CHUNK + SP_SEAL_CHUNK_OVERHEAD)
+		rc = sp_error_set(&err, SP_EFORMAT, "sealed chunk too large");
+	if (rc == SP_OK && m->have_held)
+		rc = sp_store_chunk_put(milter_store, m->id, m->held_seq,
+		    m->held, m->held_len, &err);
+	if (rc != SP_OK) {
 		msg_fail(m, rc, err.msg);
-	return rc;
+		return rc;
+	}
+	memcpy(m->held, c, len);
+	m->held_len = len;
+	m->held_seq = seq;
+	m->have_held = true;
+	return SP_OK;
 }
 
 static sfsistat

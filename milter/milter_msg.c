@@ -46,6 +46,7 @@ msg_reset(struct msg *m)
 	free_rcpts(m);
 	free(m->hbuf);
 	free(m->hdrs);
+	free(m->held);
 	memset(m, 0, sizeof(*m));
 }
 

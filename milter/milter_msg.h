@@ -41,6 +41,13 @@ struct msg {
 	struct sp_decision dec;
 	bool have_dec;
 	struct sp_sealer *sealer; /* set while sealing */
+	/* The newest sealed chunk is held back and stored only when the
+	 * next one comes, so the last one goes into the commit's own
+	 * transaction: one durable write less per message. */
+	unsigned char *held;
+	size_t held_len;
+	uint32_t held_seq;
+	bool have_held;
 	char id[SP_ID_LEN + 1];
 	bool too_big; /* passed max_message_size; sealing stopped */
 	int fail;     /* first failure while sealing, or SP_OK */

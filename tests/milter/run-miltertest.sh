@@ -68,10 +68,11 @@ if run_case seal_replace seal_replace.lua; then
 		cmp -s "$tmp/exported" <(expected_original); then
 		case_pass "headers and body replaced, original exported byte for byte"
 		sp_ctl show "$id" >"$tmp/show.out" 2>&1
-		grep -q "sealed .*ann@example.org .*rule=secure-tag" "$tmp/show.out" &&
+		grep -q "rule: *secure-tag" "$tmp/show.out" &&
+			grep -q "sender: *ann@example.org" "$tmp/show.out" &&
 			grep -q "export .*admin:" "$tmp/show.out" &&
 			grep -q "reference: *[A-Z0-9]\{4\}-[A-Z0-9]\{4\}" "$tmp/show.out" &&
-			case_pass "metadata and audit trail: sealed, then export" ||
+			case_pass "metadata (sender, rule, reference) and the export in the audit trail" ||
 			case_fail "audit" "$(cat "$tmp/show.out")"
 	else
 		case_fail "seal and export" "export of $id differs: $(cat "$tmp/export.err")"
