@@ -162,14 +162,19 @@ format_expiry(int64_t t, char *buf, size_t cap)
 	"receive by mail to read the message."
 
 static int
-render_part(const char *dir, const char *name, const struct sp_tvar *v,
-    size_t nv, struct qbuf *b, struct sp_error *err)
+render_part(const char *name, const char *tmpl, size_t len,
+    const struct sp_tvar *v, size_t nv, struct qbuf *b, struct sp_error *err)
 {
-	char *text = NULL, *qp = NULL;
+	enum sp_escape esc = strstr(name, ".html") ? SP_ESC_HTML : SP_ESC_NONE;
+	char *text = NULL, *qp = NULL, msg[sizeof(err->msg)];
 	size_t tlen, qlen;
 	int rc;
 
-	rc = sp_template_render_file(dir, name, v, nv, &text, &tlen, err);
+	rc = sp_template_render(tmpl, len, v, nv, esc, &text, &tlen, err);
+	if (rc != SP_OK && err != NULL) {
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		sp_error_set(err, rc, "%s: %s", name, msg);
+	}
 	if (rc == SP_OK)
 		rc = sp_qp_encode(text, tlen, &qp, &qlen, err);
 	if (rc == SP_OK)
@@ -193,8 +198,9 @@ add_part_head(struct qbuf *b, const char *boundary, const char *type,
 }
 
 int
-sp_notify_build(const char *templates_dir, const struct sp_notify_info *in,
-    struct sp_notify *out, struct sp_error *err)
+sp_notify_build_from(const struct sp_notify_templates *t,
+    const struct sp_notify_info *in, struct sp_notify *out,
+    struct sp_error *err)
 {
 	char boundary[64], expires[64], ct[128], tail[96];
 	const struct sp_tvar v[] = {
@@ -225,11 +231,13 @@ sp_notify_build(const char *templates_dir, const struct sp_notify_info *in,
 	if (rc == SP_OK)
 		rc = add_part_head(&b, boundary, "text/plain", err);
 	if (rc == SP_OK)
-		rc = render_part(templates_dir, "notify.txt", v, nv, &b, err);
+		rc = render_part(
+		    "notify.txt", t->txt, t->txt_len, v, nv, &b, err);
 	if (rc == SP_OK)
 		rc = add_part_head(&b, boundary, "text/html", err);
 	if (rc == SP_OK)
-		rc = render_part(templates_dir, "notify.html", v, nv, &b, err);
+		rc = render_part(
+		    "notify.html", t->html, t->html_len, v, nv, &b, err);
 	snprintf(tail, sizeof(tail), "\r\n--%s--\r\n", boundary);
 	if (rc == SP_OK)
 		rc = qbuf_add(&b, tail, strlen(tail), err);
@@ -245,6 +253,56 @@ sp_notify_build(const char *templates_dir, const struct sp_notify_info *in,
 	out->body = b.p;
 	out->body_len = b.len;
 	return SP_OK;
+}
+
+void
+sp_notify_templates_cleanup(struct sp_notify_templates *t)
+{
+	free(t->txt);
+	free(t->html);
+	memset(t, 0, sizeof(*t));
+}
+
+int
+sp_notify_templates_load(const char *templates_dir,
+    struct sp_notify_templates *t, struct sp_error *err)
+{
+	const struct sp_notify_info sample = { .sender = "a@example.org",
+		.subject = "subject",
+		.link = "https://portal.example/m/AAAAAAAAAAAAAAAAAAAAAA",
+		.ref = "ABCD-EFGH",
+		.expires = 1 };
+	struct sp_notify n;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	rc = sp_template_load(
+	    templates_dir, "notify.txt", &t->txt, &t->txt_len, err);
+	if (rc == SP_OK)
+		rc = sp_template_load(
+		    templates_dir, "notify.html", &t->html, &t->html_len, err);
+	if (rc == SP_OK &&
+	    (rc = sp_notify_build_from(t, &sample, &n, err)) == SP_OK)
+		sp_notify_cleanup(&n);
+	if (rc != SP_OK)
+		sp_notify_templates_cleanup(t);
+	return rc;
+}
+
+int
+sp_notify_build(const char *templates_dir, const struct sp_notify_info *in,
+    struct sp_notify *out, struct sp_error *err)
+{
+	struct sp_notify_templates t;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = sp_notify_templates_load(templates_dir, &t, err);
+	if (rc != SP_OK)
+		return rc;
+	rc = sp_notify_build_from(&t, in, out, err);
+	sp_notify_templates_cleanup(&t);
+	return rc;
 }
 
 void

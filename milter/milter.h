@@ -17,6 +17,7 @@
 
 #include "sp_config.h"
 #include "sp_keys.h"
+#include "sp_notify.h"
 #include "sp_rules.h"
 #include "sp_store.h"
 
@@ -31,6 +32,7 @@ struct milter_conf {
 	struct sp_ruleset *rules;
 	struct sp_keyring *keys; /* NULL: no usable key, sealing tempfails */
 	char keys_error[512];    /* why keys is NULL */
+	struct sp_notify_templates notify; /* read at load */
 	int refs;
 };
 

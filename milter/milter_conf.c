@@ -30,6 +30,7 @@ conf_free(struct milter_conf *mc)
 	if (mc->rules != NULL)
 		sp_ruleset_unref(mc->rules);
 	sp_keyring_free(mc->keys);
+	sp_notify_templates_cleanup(&mc->notify);
 	sp_config_free(mc->cfg);
 	free(mc);
 }
@@ -52,6 +53,22 @@ load_keys(struct milter_conf *mc)
 	}
 }
 
+/* The notification templates are part of a generation: a broken one
+ * refuses the generation (at start, and on reload keeps the old). */
+static int
+load_templates(struct milter_conf *mc, struct sp_diag *diag)
+{
+	struct sp_error err;
+	int rc;
+
+	sp_error_clear(&err);
+	rc =
+	    sp_notify_templates_load(mc->cfg->templates_dir, &mc->notify, &err);
+	if (rc != SP_OK)
+		sp_diag_add(diag, "%s", err.msg);
+	return rc;
+}
+
 int
 milter_conf_load(
     const char *path, struct milter_conf **out, struct sp_diag *diag)
@@ -69,6 +86,8 @@ milter_conf_load(
 	}
 	if (rc == SP_OK)
 		rc = sp_rules_load(mc->cfg->rules_file, &mc->rules, diag);
+	if (rc == SP_OK)
+		rc = load_templates(mc, diag);
 	if (rc != SP_OK) {
 		conf_free(mc);
 		return rc;

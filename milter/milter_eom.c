@@ -222,7 +222,7 @@ build_notification(const struct msg *m, const struct sp_msg_meta *meta,
 		.brand_footer = cfg->brand_footer };
 
 	snprintf(link, sizeof(link), "%s/m/%s", cfg->portal_url, m->id);
-	return sp_notify_build(cfg->templates_dir, &in, n, err);
+	return sp_notify_build_from(&m->mc->notify, &in, n, err);
 }
 
 /* Writes the held last chunk and the metadata in one transaction. */

@@ -46,6 +46,22 @@ struct sp_notify {
 
 int sp_notify_build(const char *templates_dir, const struct sp_notify_info *in,
     struct sp_notify *out, struct sp_error *err) SP_MUST_CHECK;
+
+/* The two templates read once (a long-running program keeps them and
+ * reads them again on reload).  sp_notify_templates_load also renders
+ * both with sample values, so a template with an unknown placeholder or
+ * an unclosed section fails here, naming the file and line. */
+struct sp_notify_templates {
+	char *txt, *html;
+	size_t txt_len, html_len;
+};
+
+int sp_notify_templates_load(const char *templates_dir,
+    struct sp_notify_templates *t, struct sp_error *err) SP_MUST_CHECK;
+void sp_notify_templates_cleanup(struct sp_notify_templates *t);
+int sp_notify_build_from(const struct sp_notify_templates *t,
+    const struct sp_notify_info *in, struct sp_notify *out,
+    struct sp_error *err) SP_MUST_CHECK;
 void sp_notify_cleanup(struct sp_notify *n);
 
 /* Quoted-printable (RFC 2045 section 6.7) of len bytes: line ends (LF or

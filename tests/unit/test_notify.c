@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "check.h"
@@ -146,6 +147,35 @@ missing_templates_fail(void **state)
 	CHECK_CONTAINS(err.msg, "notify.txt");
 }
 
+static void
+template_with_unknown_placeholder_fails_at_load(void **state)
+{
+	char dir[] = "/tmp/sp-notify-XXXXXX", path[64];
+	struct sp_notify_templates t;
+	struct sp_error err;
+	FILE *fp;
+
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		fail_msg("mkdtemp failed");
+	snprintf(path, sizeof(path), "%s/notify.txt", dir);
+	fp = fopen(path, "w");
+	fputs("ok {{link}}\n", fp);
+	fclose(fp);
+	snprintf(path, sizeof(path), "%s/notify.html", dir);
+	fp = fopen(path, "w");
+	fputs("<p>\n{{lnik}}</p>\n", fp);
+	fclose(fp);
+	CHECK_INT(sp_notify_templates_load(dir, &t, &err), SP_EFORMAT);
+	CHECK_CONTAINS(err.msg,
+	    "notify.html: template line 2: unknown "
+	    "placeholder \"lnik\"");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/notify.txt", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -154,6 +184,8 @@ main(void)
 		cmocka_unit_test(qp_long_lines_stay_short_and_round_trip),
 		cmocka_unit_test(notification_has_both_parts_and_no_long_lines),
 		cmocka_unit_test(missing_templates_fail),
+		cmocka_unit_test(
+		    template_with_unknown_placeholder_fails_at_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
