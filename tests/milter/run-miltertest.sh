@@ -110,6 +110,11 @@ if grep -q "action=reload-failed kept" "$SP_ROOT/milter.log" &&
 else
 	case_fail "bad reload" "old rules not kept (see log)"
 fi
+if run_case "header section over the cap" huge_header.lua &&
+	grep -q 'QHUGE1: action=tempfail .*header section too large' \
+		"$SP_ROOT/milter.log"; then
+	case_pass "header section over the cap: tempfail, logged"
+fi
 sp_milter_stop
 
 # Limits: a permanent refusal, logged, for a message over
