@@ -87,6 +87,7 @@ struct sp_config {
 	int64_t purged_retention;  /* tombstones of purged messages */
 	char *milter_socket_group; /* group of a unix milter socket, or NULL */
 	uint32_t milter_socket_mode; /* mode of a unix milter socket */
+	char *store_group; /* group sharing the store, or NULL: private */
 
 	/* per key of the table: line it was set at, 0 for its default */
 	unsigned *lines;
@@ -94,8 +95,9 @@ struct sp_config {
 
 /* Loads and checks path.  On success *out is a new config (free with
  * sp_config_free) and SP_OK is returned; on failure every problem is in
- * diag and SP_ECONFIG is returned (SP_EIO when the file cannot be read,
- * also reported in diag). */
+ * diag and SP_ECONFIG is returned (SP_EIO when the file cannot be read
+ * or is not a regular file, also reported in diag).  A file writable by
+ * every user is refused (SP_ECONFIG); text values must be UTF-8. */
 int sp_config_load(const char *path, struct sp_config **out,
     struct sp_diag *diag) SP_MUST_CHECK;
 /* The same from a buffer; name is used in messages as the file name. */
