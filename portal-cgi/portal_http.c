@@ -218,6 +218,7 @@ static void
 write_answer(struct req *r)
 {
 	FCGX_Stream *out = r->fr->out;
+	struct sp_hbuf h;
 
 	if (sp_hbuf_failed(&r->body) || sp_hbuf_failed(&r->hdrs)) {
 		sp_hbuf_cleanup(&r->body);
@@ -227,9 +228,11 @@ write_answer(struct req *r)
 		sp_hbuf_adds(&r->body, "internal error\n");
 	}
 	pad_time(r);
-	FCGX_FPrintF(
-	    out, "Status: %d %s\r\n", r->status, status_text(r->status));
-	FCGX_FPrintF(out,
+	/* libfcgi's own printf knows no %zu: format here. */
+	sp_hbuf_init(&h, 65536);
+	sp_hbuf_printf(
+	    &h, "Status: %d %s\r\n", r->status, status_text(r->status));
+	sp_hbuf_printf(&h,
 	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
 	    "Content-Security-Policy: %s\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
@@ -241,10 +244,27 @@ write_answer(struct req *r)
 	    r->content_type ? r->content_type : "text/html; charset=utf-8",
 	    r->body.len, r->csp ? r->csp : page_csp);
 	if (r->hdrs.len > 0)
-		FCGX_PutStr(r->hdrs.data, (int)r->hdrs.len, out);
-	FCGX_PutStr("\r\n", 2, out);
-	if (r->body.len > 0 && strcmp(r->method, "HEAD") != 0)
+		sp_hbuf_add(&h, r->hdrs.data, r->hdrs.len);
+	sp_hbuf_adds(&h, "\r\n");
+	if (!sp_hbuf_failed(&h))
+		FCGX_PutStr(h.data, (int)h.len, out);
+	if (r->body.len > 0 &&
+	    (r->method == NULL || strcmp(r->method, "HEAD") != 0))
 		FCGX_PutStr(r->body.data, (int)r->body.len, out);
+	sp_hbuf_cleanup(&h);
+}
+
+/* The admin's colour as a style sheet, so that pages need no inline
+ * style (the page CSP allows styles from the portal only). */
+static void
+brand_css(struct req *r)
+{
+	const char *c = r->p->cfg->brand_color;
+
+	r->content_type = "text/css; charset=utf-8";
+	sp_hbuf_printf(&r->body, ":root { --brand: %s; }\n",
+	    c && strspn(c, "#0123456789abcdefABCDEF") == strlen(c) ? c
+	                                                           : "#1f4e79");
 }
 
 static void
@@ -253,6 +273,10 @@ dispatch(struct req *r)
 	size_t i;
 	int st;
 
+	if (strcmp(r->path, "/brand.css") == 0) {
+		brand_css(r);
+		return;
+	}
 	if (sp_http_route_parse(r->path, strlen(r->path), &r->route) != SP_OK) {
 		portal_notice(
 		    r, 404, "Not found", "There is no page at this address.");
