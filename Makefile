@@ -5,6 +5,9 @@
 #
 # Both need root on a fresh Debian 12 (apt-get, a private Postfix, nginx).
 
+SHELL      := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
@@ -37,9 +40,11 @@ build-fuzz:
 # tests again under ASan/UBSan, then a short run of every fuzz target.
 check: deps
 	$(MAKE) build
-	cd $(BUILD) && ctest $(CTEST_ARGS)
+	cd $(BUILD) && ctest $(CTEST_ARGS) | tee ctest-all.log
 	$(MAKE) check-asan
 	$(MAKE) check-fuzz
+	./tests/check-summary.sh $(BUILD)/ctest-all.log \
+		$(BUILD_ASAN)/ctest-asan.log $(BUILD_FUZZ)/ctest-fuzz.log
 
 check-unit: build
 	cd $(BUILD) && ctest $(CTEST_ARGS) -L unit
@@ -47,10 +52,10 @@ check-unit: build
 check-asan: build-asan
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest $(CTEST_ARGS) -L unit
+		ctest $(CTEST_ARGS) -L unit | tee ctest-asan.log
 
 check-fuzz: build-fuzz
-	cd $(BUILD_FUZZ) && ctest $(CTEST_ARGS) -L fuzz
+	cd $(BUILD_FUZZ) && ctest $(CTEST_ARGS) -L fuzz | tee ctest-fuzz.log
 
 check-lint:
 	./tests/lint/check-format.sh .

@@ -2,13 +2,25 @@
 /*
  * sp_keys: the portal's X25519 key pairs in keys_dir.
  *
- * A pair is two files, KEYID.pk (32 raw bytes, or hex; mode 0644) and
- * KEYID.sk (mode 0600, or 0640 when a group is configured).  KEYID is 16
- * lowercase hex characters taken from a hash of the public key, prefixed
- * so that ids sort by creation time.  The newest pair seals; every pair
- * opens.  The milter loads public keys only; a secret key file that
- * others can read is refused with an error that names the file and mode.
- * Secret keys live in sodium_malloc memory and are wiped when freed.
+ * A pair is two files, KEYID.pk (64 hex characters and a newline as
+ * written; 32 raw bytes are read too; mode 0644) and KEYID.sk (32 raw
+ * bytes; mode 0600, or 0640 and the keys_group when a group is
+ * configured).  KEYID is 16 lowercase hex characters: 8 of the creation
+ * time (unix seconds, so ids sort by age) and 8 of a BLAKE2b hash of the
+ * public key (so a .pk copied under the wrong name is caught).  The newest
+ * pair seals; every pair opens.
+ *
+ * Files are written atomically (a hidden temporary file, fsync, then a
+ * hard link to the final name, so an existing pair is never overwritten)
+ * and the secret key first, so a .pk never exists without its .sk.
+ *
+ * The milter loads public keys only.  With secrets, every .sk is checked
+ * before it is read: a regular file, owned by the reader or root, not
+ * readable or writable by others, and not open to the group unless a
+ * group is given, in which case the file must belong to that group and
+ * grant it read only.  A refused file is named with its mode in the
+ * error.  A .sk that does not match its .pk is an error too.  Secret keys
+ * live in sodium_malloc memory and are wiped when freed.
  */
 #ifndef SP_KEYS_H
 #define SP_KEYS_H
@@ -28,6 +40,7 @@ struct sp_keypair {
 	unsigned char pk[SP_PK_BYTES];
 	unsigned char *sk; /* sodium_malloc'd, or NULL when public only */
 	int64_t created;   /* unix time */
+	bool sk_present;   /* KEYID.sk exists (loaded or not) */
 };
 
 struct sp_keyring {
@@ -35,7 +48,10 @@ struct sp_keyring {
 	size_t n;
 };
 
-/* Generates a new pair in dir; group may be NULL.  id_out gets its id. */
+/* Generates a new pair in dir (created, mode 0755, when missing); group
+ * may be NULL: then the .sk is 0600, else 0640 and chgrp'd to group.
+ * id_out gets its id (SP_KEYID_MAX is enough).  SP_EEXIST if a pair of
+ * that id exists. */
 int sp_keys_generate(const char *dir, const char *group, char *id_out,
     size_t id_cap, struct sp_error *err) SP_MUST_CHECK;
 /* Loads every pair in dir.  with_secret: also load and check the .sk
@@ -43,10 +59,16 @@ int sp_keys_generate(const char *dir, const char *group, char *id_out,
  * read (the milter).  No key at all is an error. */
 int sp_keyring_load(const char *dir, bool with_secret, struct sp_keyring **out,
     struct sp_error *err) SP_MUST_CHECK;
+/* The same, allowing .sk files readable by group (keys_group; NULL: no
+ * group may read them). */
+int sp_keyring_load_group(const char *dir, bool with_secret, const char *group,
+    struct sp_keyring **out, struct sp_error *err) SP_MUST_CHECK;
 void sp_keyring_free(struct sp_keyring *kr);
 /* The pair that seals new messages. */
 const struct sp_keypair *sp_keyring_newest(const struct sp_keyring *kr);
 const struct sp_keypair *sp_keyring_find(
     const struct sp_keyring *kr, const char *id);
+/* True if s has the form of a key id (16 lowercase hex characters). */
+bool sp_keys_id_valid(const char *s);
 
 #endif

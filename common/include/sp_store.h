@@ -9,15 +9,36 @@
  * it grows (up to store_max_size) and the write is retried; past that the
  * call fails with SP_EFULL and the message "store full".  Stale reader
  * slots are cleared at open.  Open the store after fork(): an environment
- * must not cross a fork.  Safe for one milter process (many threads) and
- * several portal processes at once.
+ * must not cross a fork, so a daemon forks (or daemonizes) first and opens
+ * the store in each process that uses it.  Safe for one milter process
+ * (many threads) and several portal processes at once.  A sixth named
+ * database, "pending", records when each uncommitted message began.
+ *
+ * path is a directory ("lmdb:" prefix optional; it is created 0700 when
+ * missing).  Open one sp_store per path per process and share it.
+ *
+ * Threads: one struct sp_store may be used by any number of threads at
+ * once; every call runs in its own transaction (read transactions are not
+ * tied to a thread).  Callbacks (sp_store_chunks_read, _msg_list,
+ * _audit_list, _kv_update) run inside that transaction and must not call
+ * the store themselves.  A kv_update callback may run more than once (the
+ * write is retried after the map grows): it must compute its result from
+ * its arguments only.
+ *
+ * Ids: message ids are SP_ID_LEN base64url characters (sp_id_new());
+ * anything else is SP_EINVAL.
  *
  * Writing a message: sp_store_chunk_put() stores each sealed chunk as it
  * is produced, in its own durable transaction, so memory stays constant
  * whatever the size.  Such chunks are invisible: a message exists only
  * once sp_store_msg_commit() has written its metadata (and the last
  * chunks) in one transaction.  Chunks whose metadata never came (a writer
- * killed mid-message) are removed by sp_store_gc_orphans().
+ * killed mid-message) are removed by sp_store_gc_orphans().  Chunks of a
+ * committed message cannot be added or changed (SP_EEXIST).
+ *
+ * Errors: SP_EIO with a message naming the store path, the operation and
+ * the backend's reason; SP_EFULL "store full: ..."; SP_EFORMAT when a
+ * record read back is damaged (never a crash); SP_ENOTFOUND.
  *
  * Metadata holds no message content: no subject, no body.
  */
@@ -65,6 +86,9 @@ struct sp_msg_meta {
 /* Frees what sp_store_msg_get / sp_store_msg_list allocated inside m. */
 void sp_msg_meta_cleanup(struct sp_msg_meta *m);
 
+#define SP_STORE_MAP_DEFAULT (64ULL << 20) /* initial map: 64 MiB */
+#define SP_STORE_MAX_DEFAULT (16ULL << 30) /* cap: 16 GiB */
+
 struct sp_store_opts {
 	uint64_t map_size; /* initial map size in bytes (0: default) */
 	uint64_t max_size; /* hard cap (0: default) */
@@ -81,7 +105,10 @@ void sp_store_close(struct sp_store *s);
 int sp_store_chunk_put(struct sp_store *s, const char *id, uint32_t seq,
     const unsigned char *data, size_t len, struct sp_error *err) SP_MUST_CHECK;
 /* Writes tail chunks [first_seq, first_seq + ntail) from the arrays and
- * the metadata, atomically and durably. */
+ * the metadata, atomically and durably.  Chunks 0..first_seq-1 must have
+ * been put before (else SP_ENOTFOUND, e.g. when gc removed them) and
+ * m->nchunks must be first_seq + ntail (else SP_EINVAL).  A message that
+ * already exists gives SP_EEXIST. */
 int sp_store_msg_commit(struct sp_store *s, const struct sp_msg_meta *m,
     uint32_t first_seq, const unsigned char *const *tail,
     const size_t *tail_len, size_t ntail, struct sp_error *err) SP_MUST_CHECK;
@@ -90,13 +117,16 @@ int sp_store_msg_abort(
     struct sp_store *s, const char *id, struct sp_error *err);
 int sp_store_msg_get(struct sp_store *s, const char *id,
     struct sp_msg_meta *out, struct sp_error *err) SP_MUST_CHECK;
-/* Calls fn for chunk 0..nchunks-1 in order; buf is valid during the call
- * only.  Stops at the first non-zero return of fn and returns it. */
+/* Calls fn for chunk 0..n-1 of a committed message in order; buf is valid
+ * during the call only.  Stops at the first non-zero return of fn and
+ * returns it.  SP_ENOTFOUND for no such (committed) message, SP_EEXPIRED
+ * when it was purged, SP_EINVAL when n > nchunks. */
 typedef int (*sp_store_chunk_fn)(
     void *ctx, uint32_t seq, const unsigned char *buf, size_t len);
 int sp_store_chunks_read(struct sp_store *s, const char *id, uint32_t n,
     sp_store_chunk_fn fn, void *ctx, struct sp_error *err) SP_MUST_CHECK;
-/* Replaces the metadata of an existing message (revoke, expire). */
+/* Replaces the metadata of an existing message (revoke, expire).  A
+ * purged message stays purged (SP_EINVAL). */
 int sp_store_msg_update(struct sp_store *s, const struct sp_msg_meta *m,
     struct sp_error *err) SP_MUST_CHECK;
 /* Deletes the chunks of id, keeps its metadata as a tombstone. */
@@ -105,8 +135,8 @@ int sp_store_msg_purge(
 typedef int (*sp_store_meta_fn)(void *ctx, const struct sp_msg_meta *m);
 int sp_store_msg_list(struct sp_store *s, sp_store_meta_fn fn, void *ctx,
     struct sp_error *err) SP_MUST_CHECK;
-/* Removes uncommitted chunks older than max_age seconds; *removed gets
- * how many chunks went. */
+/* Removes uncommitted chunks whose first chunk was written max_age or
+ * more seconds ago; *removed gets how many chunks went. */
 int sp_store_gc_orphans(struct sp_store *s, int64_t max_age, size_t *removed,
     struct sp_error *err) SP_MUST_CHECK;
 
@@ -156,7 +186,8 @@ struct sp_audit_event {
 int sp_store_audit_add(struct sp_store *s, const struct sp_audit_event *ev,
     struct sp_error *err) SP_MUST_CHECK;
 typedef int (*sp_store_audit_fn)(void *ctx, const struct sp_audit_event *ev);
-/* id NULL: every event. */
+/* id NULL: every event, grouped by message (events for no message first),
+ * each group in time order.  id "": the events for no message. */
 int sp_store_audit_list(struct sp_store *s, const char *id,
     sp_store_audit_fn fn, void *ctx, struct sp_error *err) SP_MUST_CHECK;
 

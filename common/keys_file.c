@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * keys_file: the key pairs in keys_dir, written and read (see sp_keys.h).
+ *
+ * Writing: each file goes to a hidden temporary name, is fsync'd, then
+ * hard-linked to its final name (link() fails rather than replace an
+ * existing file), and the directory is fsync'd.  The .sk is written first.
+ *
+ * Reading: every KEYID.pk is read and checked against its id; with
+ * secrets, every KEYID.sk is opened without following links, its owner
+ * and mode checked on the open descriptor, then read into sodium_malloc
+ * memory and checked against the public key.
+ */
+#include "sp_keys.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ID_HEX      16
+#define PK_FILE_MAX 256 /* hex, a newline, some slack */
+
+bool
+sp_keys_id_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < ID_HEX; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		        (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return s[ID_HEX] == '\0';
+}
+
+/* The last 8 hex characters of an id: a hash of the public key. */
+static void
+pk_tag(const unsigned char pk[SP_PK_BYTES], char out[9])
+{
+	unsigned char h[crypto_generichash_BYTES_MIN];
+
+	crypto_generichash(h, sizeof(h), pk, SP_PK_BYTES, NULL, 0);
+	sodium_bin2hex(out, 9, h, 4);
+}
+
+static void
+make_id(
+    const unsigned char pk[SP_PK_BYTES], int64_t created, char id[SP_KEYID_MAX])
+{
+	char tag[9];
+
+	pk_tag(pk, tag);
+	snprintf(id, SP_KEYID_MAX, "%08" PRIx32 "%s", (uint32_t)created, tag);
+}
+
+static int
+gid_of(const char *group, gid_t *gid, struct sp_error *err)
+{
+	struct group gr, *res = NULL;
+	char buf[16384];
+	int e;
+
+	e = getgrnam_r(group, &gr, buf, sizeof(buf), &res);
+	if (res == NULL)
+		return sp_error_set(err, SP_ENOTFOUND, "group %s: %s", group,
+		    e != 0 ? strerror(e) : "no such group");
+	*gid = gr.gr_gid;
+	return SP_OK;
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes dir/name with mode (and group gid, unless -1), never replacing
+ * an existing file. */
+static int
+write_new_file(const char *dir, const char *name, const void *data, size_t len,
+    mode_t mode, gid_t gid, struct sp_error *err)
+{
+	char tmp[4096], final[4096];
+	int fd, rc = SP_EIO;
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name);
+	snprintf(final, sizeof(final), "%s/%s", dir, name);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return sp_error_set(
+		    err, SP_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0) {
+		sp_error_set(err, SP_EPERM,
+		    "%s: cannot give it to group %u: %s", final, (unsigned)gid,
+		    strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
+	    fsync(fd) != 0) {
+		sp_error_set(
+		    err, SP_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (link(tmp, final) != 0) {
+		rc = errno == EEXIST ? SP_EEXIST : SP_EIO;
+		sp_error_set(err, rc, "%s: %s", final, strerror(errno));
+		goto out;
+	}
+	rc = SP_OK;
+out:
+	close(fd);
+	unlink(tmp);
+	return rc;
+}
+
+static int
+sync_dir(const char *dir, struct sp_error *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return sp_error_set(
+		    err, SP_EIO, "%s: cannot sync: %s", dir, strerror(errno));
+	}
+	close(fd);
+	return SP_OK;
+}
+
+static int
+ensure_dir(const char *dir, struct sp_error *err)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return sp_error_set(
+		    err, SP_EIO, "%s: cannot create: %s", dir, strerror(errno));
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return sp_error_set(err, SP_EIO, "%s: not a directory", dir);
+	return SP_OK;
+}
+
+int
+sp_keys_generate(const char *dir, const char *group, char *id_out,
+    size_t id_cap, struct sp_error *err)
+{
+	unsigned char pk[SP_PK_BYTES], *sk = NULL;
+	char id[SP_KEYID_MAX], name[SP_KEYID_MAX + 4];
+	char hex[2 * SP_PK_BYTES + 2], path[4096];
+	gid_t gid = (gid_t)-1;
+	int rc;
+
+	if (sodium_init() < 0)
+		return sp_error_set(err, SP_EIO, "libsodium failed to start");
+	if ((rc = ensure_dir(dir, err)) != SP_OK ||
+	    (group != NULL && (rc = gid_of(group, &gid, err)) != SP_OK))
+		return rc;
+	sk = sodium_malloc(SP_SK_BYTES);
+	if (sk == NULL)
+		return sp_error_set(err, SP_ENOMEM, "out of secure memory");
+	crypto_box_keypair(pk, sk);
+	make_id(pk, (int64_t)time(NULL), id);
+
+	snprintf(name, sizeof(name), "%s.sk", id);
+	rc = write_new_file(
+	    dir, name, sk, SP_SK_BYTES, group != NULL ? 0640 : 0600, gid, err);
+	if (rc != SP_OK)
+		goto out;
+	sodium_bin2hex(hex, sizeof(hex), pk, SP_PK_BYTES);
+	hex[2 * SP_PK_BYTES] = '\n';
+	snprintf(name, sizeof(name), "%s.pk", id);
+	rc = write_new_file(
+	    dir, name, hex, 2 * SP_PK_BYTES + 1, 0644, (gid_t)-1, err);
+	if (rc != SP_OK) {
+		/* the .sk just made is ours: no secret without its public half
+		 */
+		snprintf(path, sizeof(path), "%s/%s.sk", dir, id);
+		unlink(path);
+		goto out;
+	}
+	rc = sync_dir(dir, err);
+	if (rc == SP_OK)
+		snprintf(id_out, id_cap, "%s", id);
+out:
+	sodium_free(sk);
+	return rc;
+}
+
+/* Reads a small file whole; *len gets its size. */
+static int
+read_small(int fd, unsigned char *buf, size_t cap, size_t *len)
+{
+	ssize_t n;
+
+	*len = 0;
+	while (*len < cap) {
+		n = read(fd, buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	return 0;
+}
+
+/* 32 raw bytes, or 64 hex characters and optional trailing white space. */
+static int
+decode_pk(const unsigned char *buf, size_t len, unsigned char pk[SP_PK_BYTES])
+{
+	size_t bin_len = 0;
+
+	if (len == SP_PK_BYTES) {
+		memcpy(pk, buf, SP_PK_BYTES);
+		return SP_OK;
+	}
+	while (len > 2 * SP_PK_BYTES &&
+	    (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+	        buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	if (len != 2 * SP_PK_BYTES ||
+	    sodium_hex2bin(pk, SP_PK_BYTES, (const char *)buf, len, NULL,
+	        &bin_len, NULL) != 0 ||
+	    bin_len != SP_PK_BYTES)
+		return SP_EFORMAT;
+	return SP_OK;
+}
+
+static int
+load_pk(const char *dir, struct sp_keypair *kp, struct sp_error *err)
+{
+	unsigned char buf[PK_FILE_MAX];
+	char path[4096], tag[9], stamp[9];
+	size_t len = 0;
+	int fd, rc = SP_OK;
+
+	snprintf(path, sizeof(path), "%s/%s.pk", dir, kp->id);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || read_small(fd, buf, sizeof(buf), &len) != 0)
+		rc = sp_error_set(
+		    err, SP_EIO, "%s: cannot read: %s", path, strerror(errno));
+	else if (decode_pk(buf, len, kp->pk) != SP_OK)
+		rc = sp_error_set(err, SP_EFORMAT,
+		    "%s: not a public key (64 hex characters)", path);
+	if (fd >= 0)
+		close(fd);
+	if (rc != SP_OK)
+		return rc;
+	pk_tag(kp->pk, tag);
+	if (strcmp(tag, kp->id + 8) != 0)
+		return sp_error_set(err, SP_EFORMAT,
+		    "%s: the public key does not match its id", path);
+	memcpy(stamp, kp->id, 8);
+	stamp[8] = '\0';
+	kp->created = (int64_t)strtoul(stamp, NULL, 16);
+	return SP_OK;
+}
+
+/* Whether the open .sk may be trusted; gid is -1 when no group may read. */
+static int
+check_sk_file(int fd, const char *path, gid_t gid, struct sp_error *err)
+{
+	struct stat st;
+	unsigned mode;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return sp_error_set(
+		    err, SP_EPERM, "%s: not a regular file", path);
+	mode = (unsigned)st.st_mode & 07777;
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return sp_error_set(err, SP_EPERM,
+		    "%s: owned by uid %u, neither this user nor root", path,
+		    (unsigned)st.st_uid);
+	if (mode & 0007)
+		return sp_error_set(err, SP_EPERM,
+		    "%s: mode %04o lets others use the secret key (chmod 600)",
+		    path, mode);
+	if ((mode & 0070) != 0 && gid == (gid_t)-1)
+		return sp_error_set(err, SP_EPERM,
+		    "%s: mode %04o lets the group read the secret key and no "
+		    "keys_group is set (chmod 600)",
+		    path, mode);
+	if ((mode & 0030) != 0 || ((mode & 0070) != 0 && st.st_gid != gid))
+		return sp_error_set(err, SP_EPERM,
+		    "%s: mode %04o group %u: only keys_group (gid %u) may "
+		    "read it, and only read (chmod 640)",
+		    path, mode, (unsigned)st.st_gid, (unsigned)gid);
+	if (st.st_size != SP_SK_BYTES)
+		return sp_error_set(err, SP_EFORMAT,
+		    "%s: not a secret key (%d bytes)", path, SP_SK_BYTES);
+	return SP_OK;
+}
+
+static int
+load_sk(const char *dir, struct sp_keypair *kp, gid_t gid, struct sp_error *err)
+{
+	unsigned char check[SP_PK_BYTES];
+	char path[4096];
+	size_t len = 0;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/%s.sk", dir, kp->id);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return sp_error_set(err,
+		    errno == ENOENT ? SP_ENOTFOUND : SP_EIO,
+		    "%s: cannot open the secret key: %s", path,
+		    strerror(errno));
+	rc = check_sk_file(fd, path, gid, err);
+	if (rc != SP_OK)
+		goto out;
+	kp->sk = sodium_malloc(SP_SK_BYTES + 1);
+	if (kp->sk == NULL) {
+		rc = sp_error_set(err, SP_ENOMEM, "out of secure memory");
+		goto out;
+	}
+	if (read_small(fd, kp->sk, SP_SK_BYTES + 1, &len) != 0 ||
+	    len != SP_SK_BYTES) {
+		rc = sp_error_set(err, SP_EFORMAT, "%s: cannot read %d bytes",
+		    path, SP_SK_BYTES);
+		goto out;
+	}
+	crypto_scalarmult_base(check, kp->sk);
+	if (sodium_memcmp(check, kp->pk, SP_PK_BYTES) != 0)
+		rc = sp_error_set(err, SP_EFORMAT,
+		    "%s: the secret key does not match %s.pk", path, kp->id);
+out:
+	close(fd);
+	return rc;
+}
+
+static int
+by_id_newest_first(const void *a, const void *b)
+{
+	return -strcmp(((const struct sp_keypair *)a)->id,
+	    ((const struct sp_keypair *)b)->id);
+}
+
+/* Fills kr with one entry per KEYID.pk in dir, newest first. */
+static int
+list_pairs(const char *dir, struct sp_keyring *kr, struct sp_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t cap = 0;
+
+	if (d == NULL)
+		return sp_error_set(
+		    err, SP_EIO, "keys_dir %s: %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		char id[ID_HEX + 1];
+
+		if (n != ID_HEX + 3 || strcmp(e->d_name + ID_HEX, ".pk") != 0)
+			continue;
+		memcpy(id, e->d_name, ID_HEX);
+		id[ID_HEX] = '\0';
+		if (!sp_keys_id_valid(id))
+			continue;
+		if (kr->n == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct sp_keypair *nk =
+			    realloc(kr->keys, ncap * sizeof(*nk));
+
+			if (nk == NULL) {
+				closedir(d);
+				return sp_error_set(
+				    err, SP_ENOMEM, "out of memory");
+			}
+			kr->keys = nk;
+			cap = ncap;
+		}
+		memset(&kr->keys[kr->n], 0, sizeof(kr->keys[0]));
+		memcpy(kr->keys[kr->n++].id, id, ID_HEX + 1);
+	}
+	closedir(d);
+	if (kr->n == 0)
+		return sp_error_set(err, SP_ENOTFOUND,
+		    "keys_dir %s: no key pair (KEYID.pk); create one with "
+		    "sealpostctl keygen",
+		    dir);
+	qsort(kr->keys, kr->n, sizeof(kr->keys[0]), by_id_newest_first);
+	return SP_OK;
+}
+
+int
+sp_keyring_load_group(const char *dir, bool with_secret, const char *group,
+    struct sp_keyring **out, struct sp_error *err)
+{
+	struct sp_keyring *kr;
+	gid_t gid = (gid_t)-1;
+	char path[4096];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return sp_error_set(err, SP_EIO, "libsodium failed to start");
+	if (with_secret && group != NULL &&
+	    (rc = gid_of(group, &gid, err)) != SP_OK)
+		return rc;
+	kr = calloc(1, sizeof(*kr));
+	if (kr == NULL)
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	rc = list_pairs(dir, kr, err);
+	for (i = 0; rc == SP_OK && i < kr->n; i++) {
+		struct sp_keypair *kp = &kr->keys[i];
+
+		rc = load_pk(dir, kp, err);
+		snprintf(path, sizeof(path), "%s/%s.sk", dir, kp->id);
+		kp->sk_present = access(path, F_OK) == 0;
+		if (rc == SP_OK && with_secret)
+			rc = load_sk(dir, kp, gid, err);
+	}
+	if (rc != SP_OK) {
+		sp_keyring_free(kr);
+		return rc;
+	}
+	*out = kr;
+	return SP_OK;
+}
+
+int
+sp_keyring_load(const char *dir, bool with_secret, struct sp_keyring **out,
+    struct sp_error *err)
+{
+	return sp_keyring_load_group(dir, with_secret, NULL, out, err);
+}
+
+void
+sp_keyring_free(struct sp_keyring *kr)
+{
+	size_t i;
+
+	if (kr == NULL)
+		return;
+	for (i = 0; i < kr->n; i++)
+		sodium_free(kr->keys[i].sk);
+	free(kr->keys);
+	free(kr);
+}
+
+const struct sp_keypair *
+sp_keyring_newest(const struct sp_keyring *kr)
+{
+	return kr != NULL && kr->n > 0 ? &kr->keys[0] : NULL;
+}
+
+const struct sp_keypair *
+sp_keyring_find(const struct sp_keyring *kr, const char *id)
+{
+	size_t i;
+
+	for (i = 0; kr != NULL && id != NULL && i < kr->n; i++)
+		if (strcmp(kr->keys[i].id, id) == 0)
+			return &kr->keys[i];
+	return NULL;
+}

@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests for sp_config: syntax, errors with file:line, defaults, bounds. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "sp_config.h"
+
+#define URL "portal_url = https://portal.example\n"
+
+static int
+parse(const char *text, struct sp_config **cfg, struct sp_diag *d)
+{
+	sp_diag_init(d);
+	return sp_config_parse("t.conf", text, strlen(text), cfg, d);
+}
+
+/* The diagnostics joined by newlines, for CHECK_CONTAINS. */
+static const char *
+joined(const struct sp_diag *d, char *buf, size_t cap)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < d->n && o < cap; i++)
+		o += (size_t)snprintf(buf + o, cap - o, "%s\n", d->msgs[i]);
+	return buf;
+}
+
+static const struct {
+	const char *name;
+	const char *text;
+	const char *want;
+} bad_cases[] = {
+	{ "unknown key suggests the closest", URL "portl_url = x\n",
+	    "t.conf:2: unknown key \"portl_url\" (did you mean "
+	    "\"portal_url\"?)" },
+	{ "unknown key suggests despite case", URL "Session_Max = 1h\n",
+	    "t.conf:2: unknown key \"Session_Max\" (did you mean "
+	    "\"session_max\"?)" },
+	{ "unknown key far from all has no hint", URL "zzzzzz = 1\n",
+	    "t.conf:2: unknown key \"zzzzzz\"\n" },
+	{ "duplicate names the first line",
+	    URL "passcode_ttl = 5m\n# c\npasscode_ttl = 6m\n",
+	    "t.conf:4: duplicate key \"passcode_ttl\" (first set at line 2)" },
+	{ "int above bounds names them", URL "passcode_max_tries = 50\n",
+	    "t.conf:2: passcode_max_tries: \"50\" is out of bounds (1..20)" },
+	{ "int zero below bounds", URL "portal_workers = 0\n",
+	    "t.conf:2: portal_workers: \"0\" is out of bounds (1..256)" },
+	{ "size bounds in size units", URL "store_map_size = 10k\n",
+	    "t.conf:2: store_map_size: \"10k\" is out of bounds (1m..1t)" },
+	{ "duration bounds in duration units", URL "passcode_ttl = 2d\n",
+	    "t.conf:2: passcode_ttl: \"2d\" is out of bounds (1m..1d)" },
+	{ "bad duration unit", URL "passcode_ttl = 10x\n",
+	    "t.conf:2: passcode_ttl: \"10x\" is not a duration" },
+	{ "duration missing last unit", URL "session_max = 1h30\n",
+	    "t.conf:2: session_max: \"1h30\" is not a duration" },
+	{ "bad size suffix", URL "max_message_size = 5q\n",
+	    "t.conf:2: max_message_size: \"5q\" is not a size" },
+	{ "negative int", URL "portal_workers = -1\n",
+	    "t.conf:2: portal_workers: \"-1\" is not a whole number" },
+	{ "word for int", URL "portal_workers = two\n",
+	    "t.conf:2: portal_workers: \"two\" is not a whole number" },
+	{ "size overflow", URL "store_max_size = 99999999999999999999t\n",
+	    "is not a size" },
+	{ "bad bool", URL "cookie_secure = maybe\n",
+	    "t.conf:2: cookie_secure: \"maybe\" is not yes or no" },
+	{ "bad enum lists the names", URL "log_level = verbose\n",
+	    "t.conf:2: log_level: \"verbose\" is not one of debug, info, "
+	    "notice, warning or err" },
+	{ "portal_url needs http or https",
+	    "portal_url = ftp://portal.example\n",
+	    "t.conf:1: portal_url: \"ftp://portal.example\" must start with "
+	    "http:// or https://" },
+	{ "portal_url needs a host", "portal_url = https:///x\n",
+	    "t.conf:1: portal_url: \"https:///x\" has no host" },
+	{ "smtp_url needs smtp", URL "smtp_url = http://127.0.0.1\n",
+	    "must start with smtp:// or smtps://" },
+	{ "inet socket needs an IP literal",
+	    URL "milter_socket = inet:8890@localhost\n",
+	    "t.conf:2: milter_socket: \"inet:8890@localhost\": the address "
+	    "must be an IPv4 literal" },
+	{ "inet socket port range",
+	    URL "milter_socket = inet:70000@127.0.0.1\n",
+	    "the port must be a number from 1 to 65535" },
+	{ "inet socket needs a host", URL "portal_socket = inet:9000\n",
+	    "needs PORT@ADDRESS" },
+	{ "unix socket needs absolute path",
+	    URL "milter_socket = unix:x.sock\n",
+	    "a unix socket needs an absolute path" },
+	{ "unknown socket kind", URL "milter_socket = tcp:1@127.0.0.1\n",
+	    "must be unix:/PATH, inet:PORT@IPV4 or inet6:PORT@IPV6" },
+	{ "relative path refused", URL "store_path = var/store\n",
+	    "t.conf:2: store_path: \"var/store\" is not an absolute path" },
+	{ "mail_from with a space", URL "mail_from = a b@example.org\n",
+	    "is not a plain mail address" },
+	{ "mail_from without domain", URL "mail_from = sealpost@\n",
+	    "is not a plain mail address" },
+	{ "brand_color not hex", URL "brand_color = red\n",
+	    "\"red\" is not a colour" },
+	{ "mode not octal", URL "milter_socket_mode = 0689\n",
+	    "is not an octal mode" },
+	{ "empty value of a key with a default", URL "brand_name =\n",
+	    "t.conf:2: brand_name: needs a value" },
+	{ "line without equals", URL "portal_workers 4\n",
+	    "t.conf:2: expected \"key = value\"" },
+	{ "equals without key", URL "= 4\n",
+	    "t.conf:2: expected a key name before '='" },
+	{ "continuation at the top", "  dangling\n" URL,
+	    "t.conf:1: continuation line without a key above it" },
+	{ "NUL byte in a line", URL "brand_name = a\0b\n",
+	    "t.conf:2: the line holds a NUL byte" },
+	{ "missing required key", "brand_name = x\n",
+	    "t.conf: missing required key portal_url" },
+	{ "map size above max size",
+	    URL "store_map_size = 2g\nstore_max_size = 1g\n",
+	    "t.conf: store_map_size is larger than store_max_size" },
+	{ "idle longer than max", URL "session_idle = 2h\nsession_max = 1h\n",
+	    "t.conf: session_idle is longer than session_max" },
+};
+
+static void
+bad_configs_are_refused_with_file_and_line(void **state)
+{
+	char buf[4096];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		struct sp_config *cfg = (struct sp_config *)1;
+		struct sp_diag d;
+		/* the NUL case needs its real length */
+		size_t len = strlen(bad_cases[i].text);
+		int rc;
+
+		if (strstr(bad_cases[i].name, "NUL") != NULL)
+			len += 1 + strlen(bad_cases[i].text + len + 1);
+		sp_diag_init(&d);
+		rc =
+		    sp_config_parse("t.conf", bad_cases[i].text, len, &cfg, &d);
+		print_message("case: %s\n", bad_cases[i].name);
+		CHECK_INT(rc, SP_ECONFIG);
+		assert_null(cfg);
+		CHECK_CONTAINS(joined(&d, buf, sizeof(buf)), bad_cases[i].want);
+		sp_diag_cleanup(&d);
+	}
+}
+
+static void
+every_error_in_a_file_is_reported(void **state)
+{
+	static const char text[] =
+	    "# three mistakes\n"
+	    "passcode_ttl = soon\n" URL "portal_workers = 9999\n"
+	    "milter_sockt = unix:/x\n"
+	    "passcode_ttl = 5m\n";
+	struct sp_config *cfg;
+	struct sp_diag d;
+
+	(void)state;
+	CHECK_INT(parse(text, &cfg, &d), SP_ECONFIG);
+	CHECK_INT(d.n, 4);
+	CHECK_CONTAINS(d.msgs[0], "t.conf:2: passcode_ttl:");
+	CHECK_CONTAINS(d.msgs[1], "t.conf:4: portal_workers:");
+	CHECK_CONTAINS(d.msgs[2], "t.conf:5: unknown key \"milter_sockt\"");
+	CHECK_CONTAINS(d.msgs[3], "t.conf:6: duplicate key \"passcode_ttl\"");
+	sp_diag_cleanup(&d);
+}
+
+static void
+defaults_fill_every_unset_key(void **state)
+{
+	struct sp_config *cfg;
+	struct sp_diag d;
+
+	(void)state;
+	CHECK_INT(parse(URL, &cfg, &d), SP_OK);
+	CHECK_STR(
+	    cfg->milter_socket, "unix:/var/spool/postfix/sealpost/milter.sock");
+	CHECK_STR(cfg->portal_socket, "unix:/run/sealpost/portal.sock");
+	CHECK_STR(cfg->store_path, "/var/lib/sealpost/store");
+	CHECK_STR(cfg->keys_dir, "/etc/sealpost/keys");
+	CHECK_STR(cfg->rules_file, "/etc/sealpost/rules");
+	CHECK_STR(cfg->templates_dir, "/usr/share/sealpost/templates");
+	CHECK_STR(cfg->smtp_url, "smtp://127.0.0.1:10026");
+	CHECK_STR(cfg->mail_from, "sealpost@localhost");
+	CHECK_INT(cfg->store_map_size, 64 << 20);
+	CHECK_INT(cfg->store_max_size, 16ULL << 30);
+	CHECK_INT(cfg->max_message_size, 64 << 20);
+	CHECK_INT(cfg->default_expire, 30 * 86400);
+	CHECK_INT(cfg->passcode_ttl, 600);
+	CHECK_INT(cfg->passcode_max_tries, 5);
+	CHECK_INT(cfg->passcode_max_per_hour, 10);
+	CHECK_INT(cfg->session_idle, 900);
+	CHECK_INT(cfg->session_max, 8 * 3600);
+	CHECK_INT(cfg->cookie_secure, true);
+	CHECK_INT(cfg->portal_workers, 2);
+	CHECK_STR(cfg->brand_name, "sealpost");
+	CHECK_STR(cfg->log_level, "info");
+	CHECK_INT(cfg->milter_socket_mode, 0660);
+	assert_null(cfg->keys_group);
+	assert_null(cfg->pid_file);
+	assert_null(cfg->brand_logo_url);
+	CHECK_STR(cfg->path, "t.conf");
+	sp_config_free(cfg);
+	sp_diag_cleanup(&d);
+}
+
+static void
+values_are_parsed_by_type(void **state)
+{
+	static const char text[] =
+	    "portal_url = https://portal.example/mail//\n"
+	    "store_map_size = 128m\n"
+	    "max_message_size = 1G\n"
+	    "session_max = 1h30m\n"
+	    "passcode_ttl = 90\n"
+	    "default_expire = 2w\n"
+	    "cookie_secure = Off\n"
+	    "brand_color = #0055aa\n"
+	    "milter_socket = inet6:8890@::1\n"
+	    "portal_socket = inet:9000@127.0.0.1\r\n"
+	    "milter_socket_mode = 660\n"
+	    "keys_group = sealpost\n"
+	    "pid_file =\n";
+	struct sp_config *cfg;
+	struct sp_diag d;
+
+	(void)state;
+	CHECK_INT(parse(text, &cfg, &d), SP_OK);
+	CHECK_STR(cfg->portal_url, "https://portal.example/mail");
+	CHECK_INT(cfg->store_map_size, 128 << 20);
+	CHECK_INT(cfg->max_message_size, 1 << 30);
+	CHECK_INT(cfg->session_max, 5400);
+	CHECK_INT(cfg->passcode_ttl, 90);
+	CHECK_INT(cfg->default_expire, 14 * 86400);
+	CHECK_INT(cfg->cookie_secure, false);
+	CHECK_STR(cfg->brand_color, "#0055aa");
+	CHECK_STR(cfg->milter_socket, "inet6:8890@::1");
+	CHECK_STR(cfg->portal_socket, "inet:9000@127.0.0.1");
+	CHECK_INT(cfg->milter_socket_mode, 0660);
+	CHECK_STR(cfg->keys_group, "sealpost");
+	assert_null(cfg->pid_file);
+	sp_config_free(cfg);
+	sp_diag_cleanup(&d);
+}
+
+static void
+continuation_lines_join_with_one_space(void **state)
+{
+	static const char text[] = URL "brand_footer = Line one\n"
+	                               "   and two\n"
+	                               "# a comment between\n"
+	                               "\n"
+	                               "\t and three  \n"
+	                               "brand_name = Acme\n";
+	struct sp_config *cfg;
+	struct sp_diag d;
+
+	(void)state;
+	CHECK_INT(parse(text, &cfg, &d), SP_OK);
+	CHECK_STR(cfg->brand_footer, "Line one and two and three");
+	CHECK_STR(cfg->brand_name, "Acme");
+	sp_config_free(cfg);
+	sp_diag_cleanup(&d);
+}
+
+static const struct {
+	const char *text;
+	int rc;
+	uint64_t want;
+} size_cases[] = {
+	{ "0", SP_OK, 0 },
+	{ "512", SP_OK, 512 },
+	{ "4k", SP_OK, 4096 },
+	{ "64m", SP_OK, 64ULL << 20 },
+	{ "16g", SP_OK, 16ULL << 30 },
+	{ "2T", SP_OK, 2ULL << 40 },
+	{ "", SP_EFORMAT, 0 },
+	{ "k", SP_EFORMAT, 0 },
+	{ "4kb", SP_EFORMAT, 0 },
+	{ "4 k", SP_EFORMAT, 0 },
+	{ "+4", SP_EFORMAT, 0 },
+	{ "16777216t", SP_EFORMAT, 0 },
+};
+
+static void
+sizes_take_binary_suffixes(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(size_cases) / sizeof(size_cases[0]); i++) {
+		uint64_t v = 0;
+
+		print_message("case: \"%s\"\n", size_cases[i].text);
+		CHECK_INT(sp_config_parse_size(size_cases[i].text, &v),
+		    size_cases[i].rc);
+		if (size_cases[i].rc == SP_OK)
+			CHECK_INT(v, size_cases[i].want);
+	}
+}
+
+static const struct {
+	const char *text;
+	int rc;
+	int64_t want;
+	const char *canonical;
+} duration_cases[] = {
+	{ "45", SP_OK, 45, "45s" },
+	{ "45s", SP_OK, 45, "45s" },
+	{ "10m", SP_OK, 600, "10m" },
+	{ "8h", SP_OK, 28800, "8h" },
+	{ "30d", SP_OK, 30 * 86400, "30d" },
+	{ "1w", SP_OK, 7 * 86400, "7d" },
+	{ "1h30m", SP_OK, 5400, "1h30m" },
+	{ "90m", SP_OK, 5400, "1h30m" },
+	{ "1d1s", SP_OK, 86401, "1d1s" },
+	{ "", SP_EFORMAT, 0, NULL },
+	{ "m", SP_EFORMAT, 0, NULL },
+	{ "10M", SP_EFORMAT, 0, NULL },
+	{ "1h30", SP_EFORMAT, 0, NULL },
+	{ "-5s", SP_EFORMAT, 0, NULL },
+	{ "99999999999999999999s", SP_EFORMAT, 0, NULL },
+	{ "9999999999999999w", SP_EFORMAT, 0, NULL },
+};
+
+static void
+durations_take_units_and_print_back(void **state)
+{
+	char buf[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(duration_cases) / sizeof(duration_cases[0]);
+	     i++) {
+		int64_t v = 0;
+
+		print_message("case: \"%s\"\n", duration_cases[i].text);
+		CHECK_INT(sp_config_parse_duration(duration_cases[i].text, &v),
+		    duration_cases[i].rc);
+		if (duration_cases[i].rc != SP_OK)
+			continue;
+		CHECK_INT(v, duration_cases[i].want);
+		CHECK_STR(sp_config_fmt_duration(v, buf, sizeof(buf)),
+		    duration_cases[i].canonical);
+	}
+}
+
+static const struct {
+	const char *spec;
+	int rc;
+	enum sp_socket_kind kind;
+	const char *where;
+	unsigned port;
+} socket_cases[] = {
+	{ "unix:/run/s.sock", SP_OK, SP_SOCKET_UNIX, "/run/s.sock", 0 },
+	{ "local:/run/s.sock", SP_OK, SP_SOCKET_UNIX, "/run/s.sock", 0 },
+	{ "inet:8890@127.0.0.1", SP_OK, SP_SOCKET_INET, "127.0.0.1", 8890 },
+	{ "inet6:1@::1", SP_OK, SP_SOCKET_INET6, "::1", 1 },
+	{ "inet6:1@127.0.0.1", SP_EFORMAT, 0, NULL, 0 },
+	{ "inet:0@127.0.0.1", SP_EFORMAT, 0, NULL, 0 },
+	{ "inet:@127.0.0.1", SP_EFORMAT, 0, NULL, 0 },
+	{ "inet:80@", SP_EFORMAT, 0, NULL, 0 },
+	{ "inet:80@mx.example", SP_EFORMAT, 0, NULL, 0 },
+	{ "unix:", SP_EFORMAT, 0, NULL, 0 },
+	{ "/run/s.sock", SP_EFORMAT, 0, NULL, 0 },
+};
+
+static void
+sockets_are_unix_paths_or_ip_literals(void **state)
+{
+	struct sp_socket s;
+	struct sp_error err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(socket_cases) / sizeof(socket_cases[0]); i++) {
+		print_message("case: %s\n", socket_cases[i].spec);
+		CHECK_INT(
+		    sp_config_socket_parse(socket_cases[i].spec, &s, &err),
+		    socket_cases[i].rc);
+		if (socket_cases[i].rc != SP_OK)
+			continue;
+		CHECK_INT(s.kind, socket_cases[i].kind);
+		CHECK_STR(s.kind == SP_SOCKET_UNIX ? s.path : s.host,
+		    socket_cases[i].where);
+		CHECK_INT(s.port, socket_cases[i].port);
+	}
+}
+
+/* What sp_config_print writes must load back to the same config. */
+static void
+printed_config_parses_back_the_same(void **state)
+{
+	static const char text[] = URL "brand_footer = a\n  b # c\n"
+	                               "session_max = 90m\n"
+	                               "keys_group = mail\n";
+	struct sp_config *a, *b;
+	struct sp_diag d;
+	char *out1 = NULL, *out2 = NULL;
+	size_t n1 = 0, n2 = 0;
+	FILE *fp;
+
+	(void)state;
+	CHECK_INT(parse(text, &a, &d), SP_OK);
+	fp = open_memstream(&out1, &n1);
+	sp_config_print(a, fp, SP_PROG_ALL, false);
+	fclose(fp);
+	sp_diag_cleanup(&d);
+	CHECK_INT(parse(out1, &b, &d), SP_OK);
+	fp = open_memstream(&out2, &n2);
+	sp_config_print(b, fp, SP_PROG_ALL, false);
+	fclose(fp);
+	CHECK_STR(out2, out1);
+	CHECK_CONTAINS(out1, "\nsession_max = 1h30m\n");
+	CHECK_CONTAINS(out1, "\nbrand_footer = a b # c\n");
+	CHECK_CONTAINS(out1, "\npid_file =\n");
+	sp_config_free(a);
+	sp_config_free(b);
+	sp_diag_cleanup(&d);
+	free(out1);
+	free(out2);
+}
+
+static void
+verbose_print_says_where_values_come_from(void **state)
+{
+	struct sp_config *cfg;
+	struct sp_diag d;
+	char *out = NULL;
+	size_t n = 0;
+	FILE *fp;
+
+	(void)state;
+	CHECK_INT(parse("# x\n" URL, &cfg, &d), SP_OK);
+	fp = open_memstream(&out, &n);
+	sp_config_print(cfg, fp, SP_PROG_MILTER, true);
+	fclose(fp);
+	CHECK_CONTAINS(out, "portal_url = https://portal.example\t# line 2\n");
+	CHECK_CONTAINS(out, "max_message_size = 64m\t# default\n");
+	/* a portal-only key is left out when printing for the milter */
+	assert_null(strstr(out, "passcode_ttl"));
+	sp_config_free(cfg);
+	sp_diag_cleanup(&d);
+	free(out);
+}
+
+static void
+load_reads_a_file_and_names_it(void **state)
+{
+	char path[] = "/tmp/sp_config_XXXXXX";
+	struct sp_config *cfg;
+	struct sp_diag d;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_true(write(fd, "portal_workers = 0\n", 19) == 19);
+	close(fd);
+	sp_diag_init(&d);
+	CHECK_INT(sp_config_load(path, &cfg, &d), SP_ECONFIG);
+	CHECK_INT(d.n, 2);
+	CHECK_CONTAINS(d.msgs[0], path);
+	CHECK_CONTAINS(d.msgs[0], ":1: portal_workers:");
+	sp_diag_cleanup(&d);
+	unlink(path);
+
+	sp_diag_init(&d);
+	CHECK_INT(sp_config_load(path, &cfg, &d), SP_EIO);
+	CHECK_CONTAINS(d.msgs[0], "cannot open");
+	sp_diag_cleanup(&d);
+}
+
+static void
+table_names_are_unique_and_documented_types_known(void **state)
+{
+	const struct sp_config_key *keys;
+	size_t i, j, n;
+
+	(void)state;
+	keys = sp_config_keys(&n);
+	assert_true(n > 30);
+	for (i = 0; i < n; i++) {
+		CHECK_INT(
+		    strcmp(sp_config_type_name(keys[i].type), "?") != 0, true);
+		CHECK_INT(keys[i].progs != 0, true);
+		for (j = i + 1; j < n; j++)
+			if (strcmp(keys[i].name, keys[j].name) == 0)
+				fail_msg("key %s twice", keys[i].name);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bad_configs_are_refused_with_file_and_line),
+		cmocka_unit_test(every_error_in_a_file_is_reported),
+		cmocka_unit_test(defaults_fill_every_unset_key),
+		cmocka_unit_test(values_are_parsed_by_type),
+		cmocka_unit_test(continuation_lines_join_with_one_space),
+		cmocka_unit_test(sizes_take_binary_suffixes),
+		cmocka_unit_test(durations_take_units_and_print_back),
+		cmocka_unit_test(sockets_are_unix_paths_or_ip_literals),
+		cmocka_unit_test(printed_config_parses_back_the_same),
+		cmocka_unit_test(verbose_print_says_where_values_come_from),
+		cmocka_unit_test(load_reads_a_file_and_names_it),
+		cmocka_unit_test(
+		    table_names_are_unique_and_documented_types_known),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
