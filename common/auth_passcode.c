@@ -37,6 +37,7 @@ struct code_rec {
 struct count_rec {
 	uint32_t version;
 	uint32_t count;
+	int64_t window_end;
 };
 
 void
@@ -213,21 +214,29 @@ code_hash(const struct sp_auth *a, const char *id, const char *rcpt,
 
 struct count_ctx {
 	uint32_t limit;
-	int64_t window_end;
-	bool refused;
+	int64_t now;
+	bool refused; /* out */
 };
 
-/* Counts one more event in a fixed window; refuses past the limit. */
+/* Counts one more event in a fixed one-hour window that starts with the
+ * first event; refuses past the limit.  The window is checked against
+ * the caller's clock as well as the store's expiry.  May run twice (the
+ * store retries after growing): the result depends on the arguments
+ * only. */
 static int
 count_up(void *vctx, bool found, void *val, size_t *vlen, int64_t *expires)
 {
 	struct count_ctx *ctx = vctx;
-	struct count_rec rec = { RECORD_VERSION, 0 };
+	struct count_rec rec = { RECORD_VERSION, 0, ctx->now + HOUR };
 
+	ctx->refused = false;
 	if (found && *vlen == sizeof(rec))
 		memcpy(&rec, val, sizeof(rec));
-	else
-		*expires = ctx->window_end;
+	if (rec.version != RECORD_VERSION || rec.window_end <= ctx->now) {
+		rec.version = RECORD_VERSION;
+		rec.count = 0;
+		rec.window_end = ctx->now + HOUR;
+	}
 	if (rec.count >= ctx->limit) {
 		ctx->refused = true;
 		return 0;
@@ -235,6 +244,7 @@ count_up(void *vctx, bool found, void *val, size_t *vlen, int64_t *expires)
 	rec.count++;
 	memcpy(val, &rec, sizeof(rec));
 	*vlen = sizeof(rec);
+	*expires = rec.window_end;
 	return 1;
 }
 
@@ -244,8 +254,7 @@ sp_passcode_issue(struct sp_auth *a, const char *id, const char *rcpt,
 {
 	char folded[SP_AUTH_ADDR_MAX + 1];
 	unsigned char key[AUTH_HASH_BYTES];
-	struct count_ctx cc = { a->lim.passcode_max_per_hour, now + HOUR,
-		false };
+	struct count_ctx cc = { a->lim.passcode_max_per_hour, now, false };
 	struct code_rec rec = { RECORD_VERSION, 0, { 0 }, now };
 	int rc;
 
@@ -272,10 +281,12 @@ sp_passcode_issue(struct sp_auth *a, const char *id, const char *rcpt,
 
 struct burn_ctx {
 	unsigned char want[AUTH_HASH_BYTES];
-	bool ok;
+	int64_t issued_after; /* a code issued at or before this is dead */
+	bool ok;              /* out */
 };
 
-/* Compares in constant time; a match burns the code (delete). */
+/* Compares in constant time; a match burns the code (delete), so does
+ * finding it past its time. */
 static int
 code_burn(void *vctx, bool found, void *val, size_t *vlen, int64_t *expires)
 {
@@ -283,9 +294,12 @@ code_burn(void *vctx, bool found, void *val, size_t *vlen, int64_t *expires)
 	struct code_rec rec;
 
 	(void)expires;
+	ctx->ok = false;
 	if (!found || *vlen != sizeof(rec))
 		return 0;
 	memcpy(&rec, val, sizeof(rec));
+	if (rec.version != RECORD_VERSION || rec.issued <= ctx->issued_after)
+		return 2;
 	if (sodium_memcmp(rec.hash, ctx->want, sizeof(rec.hash)) != 0)
 		return 0;
 	ctx->ok = true;
@@ -298,8 +312,8 @@ sp_passcode_check(struct sp_auth *a, const char *id, const char *rcpt,
 {
 	char folded[SP_AUTH_ADDR_MAX + 1];
 	unsigned char tkey[AUTH_HASH_BYTES], ckey[AUTH_HASH_BYTES];
-	struct count_ctx cc = { a->lim.passcode_max_tries, now + HOUR, false };
-	struct burn_ctx bc = { { 0 }, false };
+	struct count_ctx cc = { a->lim.passcode_max_tries, now, false };
+	struct burn_ctx bc = { { 0 }, now - a->lim.passcode_ttl, false };
 	int rc;
 
 	if (addr_fold(rcpt, folded) != SP_OK)

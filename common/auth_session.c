@@ -95,6 +95,7 @@ session_touch(void *vctx, bool found, void *val, size_t *vlen, int64_t *expires)
 {
 	struct touch_ctx *ctx = vctx;
 
+	ctx->ok = false;
 	if (!found || *vlen != sizeof(ctx->rec))
 		return 0;
 	memcpy(&ctx->rec, val, sizeof(ctx->rec));
