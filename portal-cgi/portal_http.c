@@ -122,8 +122,15 @@ portal_post_ok(struct req *r, const char *name)
 	char full[64];
 	size_t len;
 
-	if (origin != NULL && !sp_http_same_origin(origin, r->p->origin))
+	/* Under Referrer-Policy: no-referrer browsers send "Origin: null"
+	 * with a form post; then Sec-Fetch-Site must vouch for it. */
+	if (origin != NULL && strcmp(origin, "null") == 0) {
+		if (site == NULL)
+			return false;
+	} else if (origin != NULL &&
+	    !sp_http_same_origin(origin, r->p->origin)) {
 		return false;
+	}
 	if (site != NULL && strcmp(site, "same-origin") != 0)
 		return false;
 	cookie_name(r, name, full, sizeof(full));

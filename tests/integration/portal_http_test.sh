@@ -186,6 +186,9 @@ check_eq "a cross-origin post is refused" \
 check_eq "a cross-site fetch is refused" \
     "$(req c4 -H 'Sec-Fetch-Site: cross-site' --data-urlencode "csrf=$CSRF" \
         --data-urlencode addr=bob@rcpt.test "$SP_BASE/m/$ID/code")" 403
+check_eq "Origin null without Sec-Fetch-Site is refused" \
+    "$(req c7 -H 'Origin: null' --data-urlencode "csrf=$CSRF" \
+        --data-urlencode addr=bob@rcpt.test "$SP_BASE/m/$ID/code")" 403
 check_eq "a GET cannot change state" "$(req c5 "$SP_BASE/m/$ID/logout")" 405
 cp "$SP_T/jar.bob" "$SP_T/jar"
 check_eq "reply without a token is refused" \
