@@ -230,6 +230,9 @@ take_line(struct parser *p, unsigned line, const char *s, size_t n)
 	while (n > 0 && blank(s[n - 1]))
 		n--;
 	if (memchr(s, '\0', n) != NULL) {
+		/* ends the entry above; its continuations are skipped */
+		apply(p);
+		p->broken = true;
 		error_at(p, line, "the line holds a NUL byte");
 		return;
 	}

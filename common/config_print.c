@@ -12,29 +12,44 @@
 
 #include <string.h>
 
-void
-sp_config_print(
-    const struct sp_config *cfg, FILE *fp, unsigned progs, bool verbose)
+enum which { ALL_KEYS, SET_IN_FILE, DEFAULTS };
+
+/* "key = value" lines for the keys used by progs, in table order; with
+ * comments naming file and line when verbose. */
+static void
+print_keys(const struct sp_config *cfg, FILE *fp, unsigned progs,
+    enum which which, bool verbose)
 {
 	const struct sp_config_key *keys;
 	char value[SP_CONFIG_VALUE_MAX + 1];
 	size_t i, n;
 
 	keys = sp_config_keys(&n);
-	if (verbose)
-		fprintf(fp, "# effective configuration from %s\n", cfg->path);
 	for (i = 0; i < n; i++) {
-		if ((keys[i].progs & progs) == 0)
+		if ((keys[i].progs & progs) == 0 ||
+		    (which == SET_IN_FILE && cfg->lines[i] == 0) ||
+		    (which == DEFAULTS && cfg->lines[i] != 0))
 			continue;
+		if (verbose && cfg->lines[i] != 0)
+			fprintf(fp, "# %s:%u\n", cfg->path, cfg->lines[i]);
 		sp_config_value_format(&keys[i], cfg, value, sizeof(value));
 		fprintf(
-		    fp, "%s =%s%s", keys[i].name, value[0] ? " " : "", value);
-		if (verbose && cfg->lines[i] != 0)
-			fprintf(fp, "\t# line %u", cfg->lines[i]);
-		else if (verbose)
-			fprintf(fp, "\t# default");
-		fputc('\n', fp);
+		    fp, "%s =%s%s\n", keys[i].name, value[0] ? " " : "", value);
 	}
+}
+
+void
+sp_config_print(
+    const struct sp_config *cfg, FILE *fp, unsigned progs, bool verbose)
+{
+	if (!verbose) {
+		print_keys(cfg, fp, progs, ALL_KEYS, false);
+		return;
+	}
+	fprintf(fp, "# effective configuration from %s\n", cfg->path);
+	print_keys(cfg, fp, progs, SET_IN_FILE, true);
+	fprintf(fp, "# defaults\n");
+	print_keys(cfg, fp, progs, DEFAULTS, false);
 }
 
 int

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -93,11 +94,11 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/* Writes dir/name with mode (and group gid, unless -1), never replacing
- * an existing file. */
+/* Writes dir/name with mode (and owner uid, group gid, unless -1), never
+ * replacing an existing file. */
 static int
 write_new_file(const char *dir, const char *name, const void *data, size_t len,
-    mode_t mode, gid_t gid, struct sp_error *err)
+    mode_t mode, uid_t uid, gid_t gid, struct sp_error *err)
 {
 	char tmp[4096], final[4096];
 	int fd, rc = SP_EIO;
@@ -108,10 +109,11 @@ write_new_file(const char *dir, const char *name, const void *data, size_t len,
 	if (fd < 0)
 		return sp_error_set(
 		    err, SP_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0) {
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    fchown(fd, uid, gid) != 0) {
 		sp_error_set(err, SP_EPERM,
-		    "%s: cannot give it to group %u: %s", final, (unsigned)gid,
-		    strerror(errno));
+		    "%s: cannot give it to uid %d gid %d: %s", final, (int)uid,
+		    (int)gid, strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
@@ -160,20 +162,51 @@ ensure_dir(const char *dir, struct sp_error *err)
 	return SP_OK;
 }
 
+/* The uid of owner and gid of group; -1 for those that are NULL. */
+static int
+owner_ids(const char *owner, const char *group, uid_t *uid, gid_t *gid,
+    struct sp_error *err)
+{
+	struct passwd pw, *res = NULL;
+	char buf[16384];
+	int e;
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (group != NULL && gid_of(group, gid, err) != SP_OK)
+		return err->code;
+	if (owner == NULL)
+		return SP_OK;
+	e = getpwnam_r(owner, &pw, buf, sizeof(buf), &res);
+	if (res == NULL)
+		return sp_error_set(err, SP_ENOTFOUND, "user %s: %s", owner,
+		    e != 0 ? strerror(e) : "no such user");
+	*uid = pw.pw_uid;
+	return SP_OK;
+}
+
 int
 sp_keys_generate(const char *dir, const char *group, char *id_out,
     size_t id_cap, struct sp_error *err)
 {
+	return sp_keys_generate_owned(dir, NULL, group, id_out, id_cap, err);
+}
+
+int
+sp_keys_generate_owned(const char *dir, const char *owner, const char *group,
+    char *id_out, size_t id_cap, struct sp_error *err)
+{
 	unsigned char pk[SP_PK_BYTES], *sk = NULL;
 	char id[SP_KEYID_MAX], name[SP_KEYID_MAX + 4];
 	char hex[2 * SP_PK_BYTES + 2], path[4096];
-	gid_t gid = (gid_t)-1;
+	uid_t uid;
+	gid_t gid;
 	int rc;
 
 	if (sodium_init() < 0)
 		return sp_error_set(err, SP_EIO, "libsodium failed to start");
-	if ((rc = ensure_dir(dir, err)) != SP_OK ||
-	    (group != NULL && (rc = gid_of(group, &gid, err)) != SP_OK))
+	if ((rc = owner_ids(owner, group, &uid, &gid, err)) != SP_OK ||
+	    (rc = ensure_dir(dir, err)) != SP_OK)
 		return rc;
 	sk = sodium_malloc(SP_SK_BYTES);
 	if (sk == NULL)
@@ -182,18 +215,17 @@ sp_keys_generate(const char *dir, const char *group, char *id_out,
 	make_id(pk, (int64_t)time(NULL), id);
 
 	snprintf(name, sizeof(name), "%s.sk", id);
-	rc = write_new_file(
-	    dir, name, sk, SP_SK_BYTES, group != NULL ? 0640 : 0600, gid, err);
+	rc = write_new_file(dir, name, sk, SP_SK_BYTES,
+	    group != NULL ? 0640 : 0600, uid, gid, err);
 	if (rc != SP_OK)
 		goto out;
 	sodium_bin2hex(hex, sizeof(hex), pk, SP_PK_BYTES);
 	hex[2 * SP_PK_BYTES] = '\n';
 	snprintf(name, sizeof(name), "%s.pk", id);
-	rc = write_new_file(
-	    dir, name, hex, 2 * SP_PK_BYTES + 1, 0644, (gid_t)-1, err);
+	rc = write_new_file(dir, name, hex, 2 * SP_PK_BYTES + 1, 0644,
+	    (uid_t)-1, (gid_t)-1, err);
 	if (rc != SP_OK) {
-		/* the .sk just made is ours: no secret without its public half
-		 */
+		/* the .sk just made is ours: no secret without its .pk */
 		snprintf(path, sizeof(path), "%s/%s.sk", dir, id);
 		unlink(path);
 		goto out;
@@ -289,7 +321,7 @@ check_sk_file(int fd, const char *path, gid_t gid, struct sp_error *err)
 		return sp_error_set(
 		    err, SP_EPERM, "%s: not a regular file", path);
 	mode = (unsigned)st.st_mode & 07777;
-	if (st.st_uid != geteuid() && st.st_uid != 0)
+	if (st.st_uid != geteuid() && st.st_uid != 0 && geteuid() != 0)
 		return sp_error_set(err, SP_EPERM,
 		    "%s: owned by uid %u, neither this user nor root", path,
 		    (unsigned)st.st_uid);

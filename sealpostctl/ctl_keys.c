@@ -3,17 +3,18 @@
  * ctl_keys: "sealpostctl keygen" and "sealpostctl keys list|check".
  *
  * keygen makes a pair in keys_dir (the .sk readable by keys_group when it
- * is set) and prints its id; the new pair seals from the next start or
- * reload of the milter.  keys list shows every pair, newest first, without
- * reading secrets; keys check loads every secret key the way the portal
- * does (modes, owner, match with the public key) and says whether it
- * would start.
+ * is set, and owned by portal_user when run as root) and prints its id; the new
+ * pair seals from the next start or reload of the milter.  keys list shows
+ * every pair, newest first, without reading secrets; keys check loads every
+ * secret key the way the portal does (modes, owner, match with the public key)
+ * and says whether it would start.
  */
 #include "ctl.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sp_keys.h"
 #include "sp_log.h"
@@ -24,11 +25,15 @@ ctl_keygen(struct ctl *ctl, int argc, char **argv)
 	const struct sp_config *cfg = ctl->cfg;
 	char id[SP_KEYID_MAX];
 	struct sp_error err;
+	const char *owner = NULL;
 
 	if (argc != 1)
 		return ctl_usage(argv[0]);
-	if (sp_keys_generate(cfg->keys_dir, cfg->keys_group, id, sizeof(id),
-	        &err) != SP_OK) {
+	/* root makes the secret key the portal's, which must read it */
+	if (geteuid() == 0)
+		owner = cfg->portal_user;
+	if (sp_keys_generate_owned(cfg->keys_dir, owner, cfg->keys_group, id,
+	        sizeof(id), &err) != SP_OK) {
 		fprintf(stderr, "sealpostctl: keygen: %s\n", err.msg);
 		return CTL_FAIL;
 	}

@@ -118,9 +118,10 @@ enum {
 };
 
 /* Writes the effective config as "key = value" lines that parse back to
- * the same config.  progs: only keys used by these programs (SP_PROG_ALL
- * for all).  verbose: a comment after each line saying where the value
- * came from (file line or default). */
+ * the same config, in table order.  progs: only keys used by these
+ * programs (SP_PROG_ALL for all).  verbose: first the keys set in the
+ * file, each after a "# FILE:LINE" comment, then "# defaults" and the
+ * rest (still a file that loads). */
 void sp_config_print(
     const struct sp_config *cfg, FILE *fp, unsigned progs, bool verbose);
 

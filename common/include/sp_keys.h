@@ -8,14 +8,16 @@
  * configured).  KEYID is 16 lowercase hex characters: 8 of the creation
  * time (unix seconds, so ids sort by age) and 8 of a BLAKE2b hash of the
  * public key (so a .pk copied under the wrong name is caught).  The newest
- * pair seals; every pair opens.
+ * pair seals; every pair opens.  (Two pairs made in the same second order
+ * by their hash; rotate keys further apart than that.)
  *
  * Files are written atomically (a hidden temporary file, fsync, then a
  * hard link to the final name, so an existing pair is never overwritten)
  * and the secret key first, so a .pk never exists without its .sk.
  *
  * The milter loads public keys only.  With secrets, every .sk is checked
- * before it is read: a regular file, owned by the reader or root, not
+ * before it is read: a regular file, owned by the reader or root (root
+ * reads files of any owner, such as the portal user's), not
  * readable or writable by others, and not open to the group unless a
  * group is given, in which case the file must belong to that group and
  * grant it read only.  A refused file is named with its mode in the
@@ -54,6 +56,11 @@ struct sp_keyring {
  * that id exists. */
 int sp_keys_generate(const char *dir, const char *group, char *id_out,
     size_t id_cap, struct sp_error *err) SP_MUST_CHECK;
+/* The same, and the .sk is given to user owner (NULL: the caller), so
+ * that root can make keys for the portal's user. */
+int sp_keys_generate_owned(const char *dir, const char *owner,
+    const char *group, char *id_out, size_t id_cap,
+    struct sp_error *err) SP_MUST_CHECK;
 /* Loads every pair in dir.  with_secret: also load and check the .sk
  * files (the portal, sealpostctl export); without it only .pk files are
  * read (the milter).  No key at all is an error. */

@@ -173,6 +173,24 @@ every_error_in_a_file_is_reported(void **state)
 	sp_diag_cleanup(&d);
 }
 
+/* A line with a NUL is refused whole; what follows it does not continue
+ * the entry above (which would turn one error into two). */
+static void
+nul_line_ends_the_entry_above(void **state)
+{
+	static const char text[] = URL "brand_name = a\0b\n  x y\n";
+	struct sp_config *cfg;
+	struct sp_diag d;
+
+	(void)state;
+	sp_diag_init(&d);
+	CHECK_INT(sp_config_parse("t.conf", text, sizeof(text) - 1, &cfg, &d),
+	    SP_ECONFIG);
+	CHECK_INT(d.n, 1);
+	CHECK_STR(d.msgs[0], "t.conf:2: the line holds a NUL byte");
+	sp_diag_cleanup(&d);
+}
+
 static void
 defaults_fill_every_unset_key(void **state)
 {
@@ -432,21 +450,32 @@ printed_config_parses_back_the_same(void **state)
 static void
 verbose_print_says_where_values_come_from(void **state)
 {
-	struct sp_config *cfg;
+	struct sp_config *cfg, *again;
 	struct sp_diag d;
 	char *out = NULL;
 	size_t n = 0;
 	FILE *fp;
 
 	(void)state;
-	CHECK_INT(parse("# x\n" URL, &cfg, &d), SP_OK);
+	CHECK_INT(parse("# x\n" URL "max_recipients = 7\n", &cfg, &d), SP_OK);
 	fp = open_memstream(&out, &n);
 	sp_config_print(cfg, fp, SP_PROG_MILTER, true);
 	fclose(fp);
-	CHECK_CONTAINS(out, "portal_url = https://portal.example\t# line 2\n");
-	CHECK_CONTAINS(out, "max_message_size = 64m\t# default\n");
+	CHECK_CONTAINS(out,
+	    "# effective configuration from t.conf\n"
+	    "# t.conf:2\n"
+	    "portal_url = https://portal.example\n"
+	    "# t.conf:3\n"
+	    "max_recipients = 7\n"
+	    "# defaults\n");
+	CHECK_CONTAINS(out, "\nmax_message_size = 64m\n");
 	/* a portal-only key is left out when printing for the milter */
 	assert_null(strstr(out, "passcode_ttl"));
+	/* and the verbose form loads too */
+	sp_diag_cleanup(&d);
+	CHECK_INT(parse(out, &again, &d), SP_OK);
+	CHECK_INT(again->max_recipients, 7);
+	sp_config_free(again);
 	sp_config_free(cfg);
 	sp_diag_cleanup(&d);
 	free(out);
@@ -498,12 +527,108 @@ table_names_are_unique_and_documented_types_known(void **state)
 	}
 }
 
+/* The line sealpost.conf(5) gives under each key: type, default, bounds,
+ * programs.  Run with SEALPOST_PRINT_DOC=1 to print them all. */
+static void
+doc_line(const struct sp_config_key *k, const struct sp_config *cfg, char *buf,
+    size_t cap)
+{
+	char value[SP_CONFIG_VALUE_MAX + 1], def[SP_CONFIG_VALUE_MAX + 32];
+	char lo[32], hi[32], range[80] = "", progs[64];
+	const char *d;
+
+	d = sp_config_get(cfg, k->name, value, sizeof(value));
+	if (k->type == SP_CT_SIZE) {
+		sp_config_fmt_size(k->min, lo, sizeof(lo));
+		sp_config_fmt_size(k->max, hi, sizeof(hi));
+	} else if (k->type == SP_CT_DURATION) {
+		sp_config_fmt_duration((int64_t)k->min, lo, sizeof(lo));
+		sp_config_fmt_duration((int64_t)k->max, hi, sizeof(hi));
+	} else if (k->type == SP_CT_MODE) {
+		snprintf(lo, sizeof(lo), "%04o", (unsigned)k->min);
+		snprintf(hi, sizeof(hi), "%04o", (unsigned)k->max);
+	} else {
+		snprintf(lo, sizeof(lo), "%llu", (unsigned long long)k->min);
+		snprintf(hi, sizeof(hi), "%llu", (unsigned long long)k->max);
+	}
+	if (k->min != 0 || k->max != 0)
+		snprintf(range, sizeof(range), "; %s to %s", lo, hi);
+	if (k->def == NULL)
+		snprintf(def, sizeof(def), "required");
+	else if (d[0] == '\0')
+		snprintf(def, sizeof(def), "default unset");
+	else
+		snprintf(def, sizeof(def), "default \\fB%s\\fR", d);
+	snprintf(progs, sizeof(progs), "%s%s%s",
+	    k->progs & SP_PROG_MILTER ? ", milter" : "",
+	    k->progs & SP_PROG_PORTAL ? ", portal" : "",
+	    k->progs & SP_PROG_CTL ? ", sealpostctl" : "");
+	snprintf(buf, cap, "\\fI%s\\fR; %s%s; %s.",
+	    sp_config_type_name(k->type), def, range, progs + 2);
+}
+
+static char *
+read_man_page(void)
+{
+	const char *src = getenv("SEALPOST_SOURCE_DIR");
+	char path[1024];
+	char *text = calloc(1, 1 << 20);
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/docs/man/sealpost.conf.5",
+	    src != NULL ? src : "..");
+	fp = fopen(path, "r");
+	if (fp == NULL || text == NULL)
+		fail_msg("%s: cannot read it (set SEALPOST_SOURCE_DIR)", path);
+	if (fread(text, 1, (1 << 20) - 1, fp) == 0)
+		fail_msg("%s: empty", path);
+	fclose(fp);
+	return text;
+}
+
+static void
+every_key_is_documented_in_the_man_page(void **state)
+{
+	const struct sp_config_key *keys;
+	struct sp_config *cfg;
+	struct sp_diag d;
+	char want[SP_CONFIG_VALUE_MAX + 512], head[128], *man, *entry, *end;
+	size_t i, n;
+	bool print = getenv("SEALPOST_PRINT_DOC") != NULL;
+
+	(void)state;
+	CHECK_INT(parse(URL, &cfg, &d), SP_OK);
+	keys = sp_config_keys(&n);
+	for (i = 0; print && i < n; i++) {
+		doc_line(&keys[i], cfg, want, sizeof(want));
+		printf(".TP\n.B %s\n%s\n", keys[i].name, want);
+	}
+	man = read_man_page();
+	for (i = 0; i < n; i++) {
+		doc_line(&keys[i], cfg, want, sizeof(want));
+		snprintf(head, sizeof(head), "\n.B %s\n", keys[i].name);
+		entry = strstr(man, head);
+		if (entry == NULL)
+			fail_msg("sealpost.conf.5: got no entry \".B %s\"",
+			    keys[i].name);
+		entry += strlen(head);
+		end = strchr(entry, '\n');
+		*end = '\0';
+		CHECK_STR(entry, want);
+		*end = '\n';
+	}
+	sp_config_free(cfg);
+	sp_diag_cleanup(&d);
+	free(man);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bad_configs_are_refused_with_file_and_line),
 		cmocka_unit_test(every_error_in_a_file_is_reported),
+		cmocka_unit_test(nul_line_ends_the_entry_above),
 		cmocka_unit_test(defaults_fill_every_unset_key),
 		cmocka_unit_test(values_are_parsed_by_type),
 		cmocka_unit_test(continuation_lines_join_with_one_space),
@@ -515,6 +640,7 @@ main(void)
 		cmocka_unit_test(load_reads_a_file_and_names_it),
 		cmocka_unit_test(
 		    table_names_are_unique_and_documented_types_known),
+		cmocka_unit_test(every_key_is_documented_in_the_man_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -152,6 +153,32 @@ generate_creates_a_missing_dir(void **state)
 	unlink(sub);
 	snprintf(sub, sizeof(sub), "%s/sub", f->dir);
 	rmdir(sub);
+}
+
+static void
+root_can_give_the_secret_to_the_portal_user(void **state)
+{
+	struct fixture *f = *state;
+	struct passwd *pw = getpwnam("nobody");
+	struct sp_keyring *kr;
+	struct sp_error err;
+	char id[SP_KEYID_MAX];
+	struct stat st;
+
+	if (getuid() != 0 || pw == NULL)
+		skip();
+	CHECK_INT(sp_keys_generate_owned(
+	              f->dir, "nobody", NULL, id, sizeof(id), &err),
+	    SP_OK);
+	assert_int_equal(stat(file_in(f, id, "sk"), &st), 0);
+	CHECK_INT(st.st_uid, pw->pw_uid);
+	CHECK_INT(st.st_mode & 07777, 0600);
+	CHECK_INT(sp_keyring_load(f->dir, true, &kr, &err), SP_OK);
+	sp_keyring_free(kr);
+	CHECK_INT(sp_keys_generate_owned(
+	              f->dir, "no-such-user-sp", NULL, id, sizeof(id), &err),
+	    SP_ENOTFOUND);
+	CHECK_CONTAINS(err.msg, "no-such-user-sp");
 }
 
 static void
@@ -385,6 +412,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(generate_writes_pk_and_private_sk),
 		T(generate_creates_a_missing_dir),
+		T(root_can_give_the_secret_to_the_portal_user),
 		T(public_only_load_reads_no_secret),
 		T(secret_key_modes_are_checked),
 		T(keys_group_may_read_the_secret),

@@ -716,6 +716,42 @@ newest_key_seals_and_older_key_still_opens(void **state)
 
 /* ---- header parsing ---- */
 
+/* The offsets written in seal_stream.c's top comment: the sealed key at
+ * 6+L opens with the portal key and the secretstream header at 86+L
+ * starts a stream that opens chunk 0. */
+static void
+header_layout_matches_the_documented_offsets(void **state)
+{
+	static unsigned char out[CHUNK];
+	struct fix *f = *state;
+	const struct sp_keypair *kp = &f->ring.keys[0];
+	crypto_secretstream_xchacha20poly1305_state st;
+	unsigned char key[32], tag;
+	unsigned long long mlen;
+	struct sealed s;
+	size_t L = strlen(kp->id);
+
+	seal_msg(kp, f->id, f->msg, 10, 0, &s);
+	CHECK_INT(s.header_len, 110 + L);
+	CHECK_MEM(s.header, 4, "SPS1", 4);
+	CHECK_INT(s.header[4], 1);
+	CHECK_INT(s.header[5], L);
+	CHECK_MEM(s.header + 6, L, kp->id, L);
+	CHECK_INT(
+	    crypto_box_seal_open(key, s.header + 6 + L, 80, kp->pk, kp->sk), 0);
+	CHECK_INT(crypto_secretstream_xchacha20poly1305_init_pull(
+	              &st, s.header + 86 + L, key),
+	    0);
+	CHECK_INT(
+	    crypto_secretstream_xchacha20poly1305_pull(&st, out, &mlen, &tag,
+	        s.chunk[0], s.len[0], (const unsigned char *)f->id, SP_ID_LEN),
+	    0);
+	CHECK_MEM(out, mlen, f->msg, 10);
+	CHECK_INT(tag, crypto_secretstream_xchacha20poly1305_TAG_FINAL);
+	sodium_memzero(key, sizeof(key));
+	sealed_free(&s);
+}
+
 static const struct hdr_case {
 	const char *name;
 	size_t off; /* byte to set, when set */
@@ -1178,6 +1214,7 @@ main(int argc, char **argv)
 		FIX(wrong_key_is_refused),
 		FIX(unknown_or_public_only_key_is_named),
 		FIX(newest_key_seals_and_older_key_still_opens),
+		FIX(header_layout_matches_the_documented_offsets),
 		FIX(malformed_header_is_refused_with_reason),
 		FIX(sealer_stops_on_callback_failure_and_misuse),
 #undef FIX
