@@ -69,6 +69,24 @@ portal_header_text(struct sp_hbuf *b, const char *s)
 	}
 }
 
+/* A display name (RFC 5322 phrase): a quoted string when it is plain
+ * ASCII, else encoded-words. */
+static void
+add_phrase(struct sp_hbuf *b, const char *s)
+{
+	if (!is_plain_ascii(s)) {
+		portal_header_text(b, s);
+		return;
+	}
+	sp_hbuf_adds(b, "\"");
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			sp_hbuf_adds(b, "\\");
+		sp_hbuf_add(b, s, 1);
+	}
+	sp_hbuf_adds(b, "\"");
+}
+
 /* From, Date, Message-ID and the MIME headers common to our mails. */
 static void
 add_common_headers(struct req *r, struct sp_hbuf *b, const char *from_name)
@@ -84,7 +102,7 @@ add_common_headers(struct req *r, struct sp_hbuf *b, const char *from_name)
 	portal_mail_date(r->now, date, sizeof(date));
 	sp_hbuf_adds(b, "From: ");
 	if (from_name != NULL && from_name[0] != '\0') {
-		portal_header_text(b, from_name);
+		add_phrase(b, from_name);
 		sp_hbuf_adds(b, " ");
 	}
 	sp_hbuf_printf(b, "<%s>\r\nDate: %s\r\nMessage-ID: <%s@%s>\r\n", mf,
