@@ -289,6 +289,19 @@ check_eq "a revoked message is gone" "$(req x2 "$SP_BASE/m/$ID6")" 410
 check_eq "an unknown path is 404" "$(req x3 "$SP_BASE/nothing")" 404
 check_eq "static CSS is served" "$(req x4 "$SP_BASE/static/portal.css")" 200
 
+# --- the audit trail: who did what, never content ------------------------
+portal_env_seal -a "$ID3" >"$SP_T/audit3"
+for ev in "code-sent heidi@rcpt.test" "signin heidi@rcpt.test" \
+    "view heidi@rcpt.test" "download heidi@rcpt.test att=0" \
+    "print heidi@rcpt.test" "reply heidi@rcpt.test new=$RID"; do
+	check_has "audit: $ev" "$SP_T/audit3" "$ev"
+done
+portal_env_seal -a "$ID2" >"$SP_T/audit2"
+check_has "audit: failed sign-in" "$SP_T/audit2" "signin-failed erin@rcpt.test reason=wrong-code"
+check_has "audit: locked sign-in" "$SP_T/audit2" "signin-failed erin@rcpt.test reason=too-many-tries"
+check_lacks "audit holds no code" "$SP_T/audit2" "$CODE2"
+check_lacks "audit holds no content" "$SP_T/audit3" "Thanks Grace"
+
 # --- every answer carried the security headers ---------------------------
 missing=""
 for h in "$SP_T"/*.h; do

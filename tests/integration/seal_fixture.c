@@ -10,6 +10,11 @@
  * (default: all).  -e: expires in SECS seconds (negative: already
  * expired).  -R: revoked.  A key pair is made in keys_dir when there is
  * none.  Prints "ID REF" on success.
+ *
+ *   seal_fixture -c CONF -a ID
+ *
+ * prints the audit trail of message ID instead, one "event actor detail"
+ * line per event.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,21 +120,50 @@ out:
 	return rc;
 }
 
+static int
+print_event(void *ctx, const struct sp_audit_event *ev)
+{
+	(void)ctx;
+	printf("%s %s %s\n", ev->event, ev->actor, ev->detail);
+	return 0;
+}
+
+static int
+audit(const struct sp_config *cfg, const char *id)
+{
+	struct sp_store_opts so = { cfg->store_map_size, cfg->store_max_size,
+		true };
+	struct sp_store *st = NULL;
+	struct sp_error err;
+	int rc = 0;
+
+	if (sp_store_open(cfg->store_path, &so, &st, &err) != SP_OK ||
+	    sp_store_audit_list(st, id, print_event, NULL, &err) != SP_OK) {
+		fprintf(stderr, "seal_fixture: %s\n", err.msg);
+		rc = 1;
+	}
+	sp_store_close(st);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct sp_config *cfg = NULL;
 	struct sp_msg_meta m;
 	struct sp_diag diag;
-	char *rcpts[MAX_RCPT], *conf = NULL;
+	char *rcpts[MAX_RCPT], *conf = NULL, *audit_id = NULL;
 	int c, rc;
 
 	memset(&m, 0, sizeof(m));
 	m.rcpts = rcpts;
 	m.rights = parse_rights("read,reply,replyall,forward,download,print");
 	m.created = (int64_t)time(NULL);
-	while ((c = getopt(argc, argv, "c:f:t:r:e:R")) != -1) {
+	while ((c = getopt(argc, argv, "a:c:f:t:r:e:R")) != -1) {
 		switch (c) {
+		case 'a':
+			audit_id = optarg;
+			break;
 		case 'c':
 			conf = optarg;
 			break;
@@ -154,6 +188,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (conf != NULL && audit_id != NULL)
+		goto load;
 	if (conf == NULL || m.sender == NULL || m.nrcpt == 0 ||
 	    optind >= argc) {
 		fprintf(stderr,
@@ -161,6 +197,7 @@ main(int argc, char **argv)
 		    "[-r RIGHTS] [-e SECS] [-R] FILE\n");
 		return 2;
 	}
+load:
 	sp_diag_init(&diag);
 	if (sp_config_load(conf, &cfg, &diag) != SP_OK) {
 		sp_diag_print(&diag, stderr);
@@ -168,6 +205,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	sp_diag_cleanup(&diag);
+	if (audit_id != NULL) {
+		rc = audit(cfg, audit_id);
+		sp_config_free(cfg);
+		return rc;
+	}
 	sp_id_new(m.id);
 	sp_ref_new(m.ref);
 	snprintf(m.template_name, sizeof(m.template_name), "encrypt-only");
