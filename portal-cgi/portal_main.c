@@ -8,9 +8,11 @@
  * root, and keeps portal_workers worker processes running (a worker that
  * dies is replaced, at most one a second).  Each worker opens the store,
  * the keys and the sign-in secret after the fork (an LMDB environment
- * must not cross a fork) and answers requests one at a time.  SIGTERM or
- * SIGINT stops the workers and the parent.  -f stays in the foreground
- * and logs to stderr too; -n checks the config and exits.
+ * must not cross a fork) and answers requests one at a time; every ten
+ * minutes a worker also sweeps expired passcodes, sessions and rate
+ * limits out of the store.  pid_file, when set, gets the parent's pid.
+ * SIGTERM or SIGINT stops the workers and the parent.  -f stays in the
+ * foreground and logs to stderr too; -n checks the config and exits.
  */
 #include "portal.h"
 
@@ -29,6 +31,7 @@
 #include "sp_log.h"
 
 #define WORKERS_MAX 256
+#define SWEEP_EVERY 600 /* seconds between sweeps of expired records */
 
 static volatile sig_atomic_t stopping;
 
@@ -128,6 +131,24 @@ worker_close(struct portal *p)
 	sp_store_close(p->store);
 }
 
+/* Now and then, after an answer, drops expired passcodes, sessions and
+ * rate limits (every worker may; the store serialises the writes). */
+static void
+sweep(struct portal *p)
+{
+	static const enum sp_kv_table tables[] = { SP_KV_PASSCODES,
+		SP_KV_SESSIONS, SP_KV_RATELIMITS };
+	static int64_t last;
+	int64_t now = (int64_t)time(NULL);
+	size_t i, n;
+
+	if (now - last < SWEEP_EVERY)
+		return;
+	last = now;
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		(void)sp_store_kv_expire(p->store, tables[i], now, &n, NULL);
+}
+
 static void
 worker_run(const struct sp_config *cfg, int sock)
 {
@@ -142,8 +163,10 @@ worker_run(const struct sp_config *cfg, int sock)
 		goto out;
 	if (FCGX_InitRequest(&fr, sock, 0) != 0)
 		goto out;
-	while (FCGX_Accept_r(&fr) >= 0)
+	while (FCGX_Accept_r(&fr) >= 0) {
 		portal_serve(&p, &fr);
+		sweep(&p);
+	}
 	code = 0;
 out:
 	worker_close(&p);
@@ -200,6 +223,20 @@ supervise(const struct sp_config *cfg, int sock, pid_t *kids, size_t n)
 }
 
 static void
+write_pid(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL) {
+		sp_log(LOG_WARNING, "-", "action=pid-file-failed reason=\"%s\"",
+		    strerror(errno));
+		return;
+	}
+	fprintf(fp, "%d\n", (int)getpid());
+	fclose(fp);
+}
+
+static void
 usage(void)
 {
 	fprintf(stderr, "usage: sealpost-portal [-c FILE] [-f] [-n]\n");
@@ -232,6 +269,8 @@ start(struct sp_config *cfg, bool fg)
 		n = 1;
 	if (n > WORKERS_MAX)
 		n = WORKERS_MAX;
+	if (cfg->pid_file != NULL && cfg->pid_file[0] != '\0')
+		write_pid(cfg->pid_file);
 	sp_log(LOG_INFO, "-", "action=start socket=%s workers=%zu",
 	    cfg->portal_socket, n);
 	supervise(cfg, sock, kids, n);

@@ -9,7 +9,10 @@
  * (a code is issued and counted against the address's hourly limit; it
  * is only mailed to a recipient), the answer is held back to a fixed
  * minimum time, and the mail goes out after the answer.  Sign-in checks
- * the code for any address; it only succeeds for a recipient.
+ * the code for any address; it only succeeds for a recipient, and its
+ * answers are held to the same minimum time.  The landing page itself
+ * does say whether a message exists (404): ids are 128 random bits, so
+ * that tells nothing to someone who does not hold the link.
  *
  * CSRF: before sign-in the forms carry a token bound to a random
  * pre-session cookie (sp_pre); after it, a token bound to the session
@@ -236,6 +239,9 @@ portal_signin(struct req *r)
 	size_t alen = 0, clen = 0;
 	int rc, st = 404;
 
+	/* The same time for every answer: a wrong code, a stranger's
+	 * address and an unknown message look alike. */
+	r->min_ms = PORTAL_CODE_DELAY;
 	memset(&m, 0, sizeof(m));
 	if (!portal_post_ok(r, PORTAL_PRE_COOKIE)) {
 		portal_notice(r, 403, "Request refused",
