@@ -297,6 +297,12 @@ decoder_convert(struct decoder *d, const char *cs, const char *s, size_t len)
 		NULL };
 	iconv_t cd;
 
+	/* Only names made of the characters charset names use (RFC 2978)
+	 * reach iconv: no "//" suffixes, no paths. */
+	if (strspn(cs,
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	        "0123456789-_.:+()") != strlen(cs))
+		return sp_mime_buf_raw(&d->out, s, len);
 	if (charset_is(cs, utf8))
 		return sp_mime_buf_raw(&d->out, s, len);
 	if (charset_is(cs, latin))

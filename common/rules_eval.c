@@ -104,7 +104,7 @@ hits_add_list(struct eval *e, const struct rules_idlist *l)
 static int
 hits_lookup(struct eval *e, char kind, const char *dom)
 {
-	char key[300];
+	char key[RULES_KEY_MAX];
 	size_t klen, li;
 
 	klen = (size_t)snprintf(key, sizeof(key), "%c%s", kind, dom);
@@ -113,13 +113,15 @@ hits_lookup(struct eval *e, char kind, const char *dom)
 	return hits_add_list(e, &e->rs->lists[li]);
 }
 
-/* The domain of addr exactly (upper-case kind letter), and each parent
- * domain for subdomain values (lower-case letter). */
+/* The address itself, its domain exactly (upper-case kind letter), and
+ * each parent domain for subdomain values (lower-case letter). */
 static int
 hits_for_address(struct eval *e, const char *addr, char exact, char sub)
 {
 	const char *dom = strrchr(addr, '@');
 
+	if (hits_lookup(e, exact == 'R' ? 'A' : 'F', addr) != SP_OK)
+		return SP_ENOMEM;
 	if (dom == NULL || dom[1] == '\0')
 		return SP_OK;
 	dom++;
@@ -236,35 +238,18 @@ header_cond(struct eval *e, const struct rules_cond *c, int *rc)
 }
 
 static bool
-addr_in(const char *addr, char **vals, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(addr, vals[i]) == 0)
-			return true;
-	return false;
-}
-
-static bool
 cond_holds(struct eval *e, const struct rules_cond *c, int *rc)
 {
-	size_t i;
-
 	switch (c->kind) {
 	case COND_ANY:
 		return true;
 	case COND_SENDER_DOMAIN:
 	case COND_RCPT_DOMAIN:
+	case COND_SENDER:
+	case COND_RCPT:
+		/* Envelope conditions that hold were found in the index. */
 		return bsearch(&c->id, e->hits, e->nhits, sizeof(*e->hits),
 		           cmp_u32) != NULL;
-	case COND_SENDER:
-		return addr_in(e->sender, c->vals, c->nvals);
-	case COND_RCPT:
-		for (i = 0; i < e->in->nrcpt; i++)
-			if (addr_in(e->rcpts[i], c->vals, c->nvals))
-				return true;
-		return false;
 	case COND_SUBJECT_TAG:
 	case COND_SUBJECT_CONTAINS:
 		return e->subject_idx >= 0 &&
@@ -319,6 +304,8 @@ tag_ranges(struct eval *e, const struct rules_rule *r, struct range **out,
 			continue;
 		for (j = 0; j < c->nvals && rc == SP_OK; j++) {
 			vlen = strlen(c->vals[j]);
+			if (vlen == 0) /* the parser refuses these */
+				continue;
 			for (p = f; (p = memmem(p, flen - (size_t)(p - f),
 			                 c->vals[j], vlen)) != NULL;
 			     p += vlen) {

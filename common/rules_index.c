@@ -352,19 +352,37 @@ idlist_add(struct rules_idlist *l, uint32_t id)
 	return SP_OK;
 }
 
-/* Files the domain value v of condition c under its index key. */
+/* The index key letter of a value: 'R'/'S' a recipient/sender domain,
+ * 'r'/'s' a parent domain (values with a leading dot), 'A'/'F' a
+ * recipient/sender address. */
+static char
+index_letter(enum rules_cond_kind kind, const char *v)
+{
+	bool sub = v[0] == '.';
+
+	switch (kind) {
+	case COND_RCPT_DOMAIN:
+		return sub ? 'r' : 'R';
+	case COND_SENDER_DOMAIN:
+		return sub ? 's' : 'S';
+	case COND_RCPT:
+		return 'A';
+	default:
+		return 'F';
+	}
+}
+
+/* Files the value v of condition c under its index key. */
 static int
 index_value(struct sp_ruleset *rs, const struct rules_cond *c, const char *v)
 {
-	char key[300];
-	bool sub = v[0] == '.';
+	char key[RULES_KEY_MAX], letter = index_letter(c->kind, v);
 	size_t klen, li, cap;
 	struct rules_idlist *nl;
 	int rc;
 
-	klen = (size_t)snprintf(key, sizeof(key), "%c%s",
-	    c->kind == COND_RCPT_DOMAIN ? (sub ? 'r' : 'R') : (sub ? 's' : 'S'),
-	    v + sub);
+	klen = (size_t)snprintf(key, sizeof(key), "%c%s", letter,
+	    v + (letter == 'r' || letter == 's'));
 	if (klen >= sizeof(key))
 		return SP_EINVAL;
 	rc = rules_map_put(&rs->dom, key, klen, rs->nlists, &li);
@@ -387,9 +405,10 @@ index_value(struct sp_ruleset *rs, const struct rules_cond *c, const char *v)
 }
 
 static bool
-is_domain_kind(enum rules_cond_kind k)
+is_indexed_kind(enum rules_cond_kind k)
 {
-	return k == COND_RCPT_DOMAIN || k == COND_SENDER_DOMAIN;
+	return k == COND_RCPT_DOMAIN || k == COND_SENDER_DOMAIN ||
+	    k == COND_RCPT || k == COND_SENDER;
 }
 
 static int
@@ -405,7 +424,7 @@ index_rule(struct sp_ruleset *rs, size_t ri)
 		if (c->kind == COND_SUBJECT_TAG ||
 		    c->kind == COND_SUBJECT_CONTAINS || c->kind == COND_HEADER)
 			rs->envelope_only = false;
-		if (!is_domain_kind(c->kind))
+		if (!is_indexed_kind(c->kind))
 			continue;
 		if (!c->except && !r->indexed) {
 			r->indexed = true;

@@ -43,8 +43,9 @@ struct rules_rule {
 	size_t nconds;
 	enum sp_action action;
 	const struct sp_template *tmpl;
-	/* A rule with a domain match line is found through the domain
-	 * index by that line's condition (key); the others are "plain". */
+	/* A rule with an envelope (address or domain) match line is found
+	 * through the index by that line's condition (key); the others are
+	 * "plain" and always tried. */
 	bool indexed;
 	uint32_t key;
 };
@@ -76,9 +77,9 @@ struct sp_ruleset {
 	size_t ntmpls;
 	size_t ncond;
 	size_t *cond_rule; /* condition id -> rule index */
-	/* Domain index: kind letter + domain -> list of condition ids.
+	/* Envelope index: kind letter + value -> list of condition ids.
 	 * 'R'/'S': recipient/sender domain exactly; 'r'/'s': a
-	 * subdomain of it. */
+	 * subdomain of it; 'A'/'F': recipient/sender address. */
 	struct rules_map dom;
 	struct rules_idlist *lists;
 	size_t nlists;
@@ -135,6 +136,10 @@ void rules_error(struct rules_lexer *lx, unsigned line, unsigned col,
     const char *what, const char *found);
 void rules_error_tok(
     struct rules_lexer *lx, const struct rules_tok *t, const char *what);
+
+/* Index keys: a letter and an address of at most RULES_ADDR_MAX. */
+#define RULES_ADDR_MAX 320
+#define RULES_KEY_MAX  (RULES_ADDR_MAX + 2)
 
 extern const struct sp_template rules_builtin[4];
 

@@ -212,7 +212,8 @@ norm_value(enum rules_cond_kind kind, const struct rules_tok *t, char **out,
 			*out = strdup("");
 			return *out != NULL ? SP_OK : SP_ENOMEM;
 		}
-		if (t->text[0] == '@' || memchr(t->text, 0, t->len) != NULL)
+		if (t->text[0] == '@' || memchr(t->text, 0, t->len) != NULL ||
+		    t->len > RULES_ADDR_MAX)
 			return SP_EFORMAT;
 		return rules_addr_norm(t->text, false, out);
 	case COND_HEADER:
@@ -222,8 +223,8 @@ norm_value(enum rules_cond_kind kind, const struct rules_tok *t, char **out,
 		}
 		/* FALLTHROUGH */
 	default:
-		*what = "a non-empty value";
-		if (t->len == 0)
+		*what = "a non-empty value without NUL bytes";
+		if (t->len == 0 || memchr(t->text, 0, t->len) != NULL)
 			return SP_EFORMAT;
 		return rules_fold(t->text, t->len, out, NULL, NULL);
 	}
@@ -400,6 +401,30 @@ parse_action(struct parser *p, size_t ri, const struct rules_tok *t)
 	end_stmt(p);
 }
 
+/* After an error outside any block: skips to the end of the line, and
+ * over a whole { ... } block met on the way. */
+static void
+skip_top(struct parser *p, bool in_brace)
+{
+	struct rules_tok t;
+	unsigned depth = in_brace;
+
+	for (;;) {
+		const struct rules_tok *pk = peek(p);
+
+		if (pk->type == TOK_EOF ||
+		    (depth == 0 &&
+		        (pk->type == TOK_NL || pk->type == TOK_SEMI)))
+			return;
+		next(p, &t);
+		if (t.type == TOK_LBRACE)
+			depth++;
+		else if (t.type == TOK_RBRACE && depth > 0)
+			depth--;
+		rules_tok_free(&t);
+	}
+}
+
 /* The name of a block and its opening brace; false (after reporting)
  * when the block cannot be read.  *name is owned by the caller. */
 static bool
@@ -411,7 +436,9 @@ block_head(struct parser *p, const char *kind, struct rules_tok *name)
 	next(p, name);
 	if (!tok_is_value(name) || name->len == 0) {
 		rules_error_tok(&p->lx, name, what);
-		if (!tok_ends_stmt(name) && name->type != TOK_LBRACE)
+		if (name->type == TOK_LBRACE)
+			skip_top(p, true); /* the block of the nameless */
+		else if (!tok_ends_stmt(name))
 			skip_stmt(p);
 		rules_tok_free(name);
 		return false;
@@ -698,30 +725,6 @@ parse_template(struct parser *p)
 		return;
 	free(name.text);
 	free((char *)tp.brand);
-}
-
-/* After an error outside any block: skips to the end of the line, and
- * over a whole { ... } block met on the way. */
-static void
-skip_top(struct parser *p, bool in_brace)
-{
-	struct rules_tok t;
-	unsigned depth = in_brace;
-
-	for (;;) {
-		const struct rules_tok *pk = peek(p);
-
-		if (pk->type == TOK_EOF ||
-		    (depth == 0 &&
-		        (pk->type == TOK_NL || pk->type == TOK_SEMI)))
-			return;
-		next(p, &t);
-		if (t.type == TOK_LBRACE)
-			depth++;
-		else if (t.type == TOK_RBRACE && depth > 0)
-			depth--;
-		rules_tok_free(&t);
-	}
 }
 
 static void

@@ -88,11 +88,14 @@ lm_grow(struct sp_store_backend *b, uint64_t seen, struct sp_error *err)
 {
 	MDB_envinfo info;
 	uint64_t want;
-	int rc = SP_OK;
+	int rc = SP_OK, dead = 0;
 
 	pthread_rwlock_wrlock(&b->lock);
 	if (b->map_size > seen)
 		goto out; /* another thread grew it meanwhile */
+	/* Readers of dead processes pin old pages: free them first. */
+	if (mdb_reader_check(b->env, &dead) == 0 && dead > 0)
+		goto out;
 	if (seen >= b->max_size) {
 		rc = sp_error_set(err, SP_EFULL,
 		    "store full: %s has reached its maximum size of %llu "
@@ -216,10 +219,11 @@ meta_exists(struct sp_store_backend *b, MDB_txn *txn, const char *id)
 	return mdb_get(txn, b->meta, &k, &v) == 0;
 }
 
-/* Deletes every chunk of id; *n (if not NULL) counts them. */
+/* Deletes the chunks of id from seq first on; *n (if not NULL) counts
+ * them. */
 static int
-lm_del_chunks(
-    struct sp_store_backend *b, MDB_txn *txn, const char *id, size_t *n)
+lm_del_chunks(struct sp_store_backend *b, MDB_txn *txn, const char *id,
+    uint32_t first, size_t *n)
 {
 	unsigned char kb[CHUNK_KEY_LEN];
 	MDB_cursor *cur;
@@ -228,7 +232,7 @@ lm_del_chunks(
 
 	if ((rc = mdb_cursor_open(txn, b->chunks, &cur)) != 0)
 		return rc;
-	chunk_key(kb, id, 0);
+	chunk_key(kb, id, first);
 	k = val_of(kb, sizeof(kb));
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	while (rc == 0 && k.mv_size == CHUNK_KEY_LEN &&
@@ -347,6 +351,12 @@ lm_commit_txn(
 		if ((rc = mdb_put(txn, b->chunks, &k, &v, 0)) != 0)
 			return rc;
 	}
+	/* Chunks past the end (a writer that changed its mind) would never
+	 * be read nor collected. */
+	rc = lm_del_chunks(
+	    b, txn, c->id, c->first_seq + (uint32_t)c->ntail, NULL);
+	if (rc != 0)
+		return rc;
 	k = val_of(c->id, SP_ID_LEN);
 	v = val_of(c->rec, c->reclen);
 	if ((rc = mdb_put(txn, b->meta, &k, &v, MDB_NOOVERWRITE)) != 0)
@@ -385,7 +395,7 @@ lm_abort_txn(
 		return sp_error_set(err, SP_EEXIST,
 		    "store %s: message %s is committed (purge it instead)",
 		    b->path, id);
-	if ((rc = lm_del_chunks(b, txn, id, NULL)) != 0)
+	if ((rc = lm_del_chunks(b, txn, id, 0, NULL)) != 0)
 		return rc;
 	rc = mdb_del(txn, b->pending, &k, NULL);
 	return rc == MDB_NOTFOUND ? 0 : rc;
@@ -444,61 +454,39 @@ lm_msg_get(struct sp_store_backend *b, const char *id, struct sp_msg_meta *out,
 	return lm_read(b, lm_get_txn, &c, "reading metadata", err);
 }
 
+/* Chunks are read one transaction each and copied out, so that the
+ * callback runs outside any transaction (it may be slow, or call the
+ * store) and no old pages stay pinned while a client downloads. */
+#define CHUNK_READ_MAX (16u << 20)
+
 struct read_ctx {
 	const char *id;
-	uint32_t n;
-	sp_store_chunk_fn fn;
-	void *ctx;
-	int urc;
+	uint32_t n, seq;
+	unsigned char *buf;
+	size_t len, cap;
 };
 
-/* Unmaps the whole pages of a chunk already handed out: the pages stay in
- * the page cache, but a 50 MB read no longer leaves 50 MB mapped into this
- * process (resident set size stays flat). */
+/* Unmaps the pages of a chunk just copied, rounded outwards: the map is
+ * read-only and shared, so the pages stay in the page cache and the next
+ * access (to a neighbouring record on an edge page) faults them back in.
+ * Without this a 50 MB read would leave 50 MB mapped into this process
+ * (resident set size growing with the message). */
 static void
 drop_pages(const void *data, size_t len)
 {
 	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t start = ((uintptr_t)data + pg - 1) & ~(pg - 1);
-	uintptr_t end = ((uintptr_t)data + len) & ~(pg - 1);
+	uintptr_t start = (uintptr_t)data & ~(pg - 1);
+	uintptr_t end = ((uintptr_t)data + len + pg - 1) & ~(pg - 1);
 
-	if (end > start)
+	if (len > 0)
 		(void)madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
+/* The message must still be committed and not purged. */
 static int
-lm_read_chunks(struct sp_store_backend *b, MDB_txn *txn, struct read_ctx *c,
+lm_chunks_check(struct sp_store_backend *b, MDB_txn *txn, struct read_ctx *c,
     struct sp_error *err)
 {
-	unsigned char kb[CHUNK_KEY_LEN];
-	MDB_val k, v;
-	uint32_t seq;
-	int rc;
-
-	for (seq = 0; seq < c->n; seq++) {
-		chunk_key(kb, c->id, seq);
-		k = val_of(kb, sizeof(kb));
-		rc = mdb_get(txn, b->chunks, &k, &v);
-		if (rc == MDB_NOTFOUND)
-			return sp_error_set(err, SP_EIO,
-			    "store %s: message %s: chunk %u is missing (store "
-			    "damaged)",
-			    b->path, c->id, seq);
-		if (rc != 0)
-			return rc;
-		c->urc = c->fn(c->ctx, seq, v.mv_data, v.mv_size);
-		drop_pages(v.mv_data, v.mv_size);
-		if (c->urc != 0)
-			return LM_STOP;
-	}
-	return 0;
-}
-
-static int
-lm_chunks_txn(
-    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
-{
-	struct read_ctx *c = vctx;
 	struct sp_msg_meta m;
 	int rc;
 
@@ -512,20 +500,70 @@ lm_chunks_txn(
 		    "store %s: message %s has %u chunks, not %u", b->path,
 		    c->id, m.nchunks, c->n);
 	sp_msg_meta_cleanup(&m);
-	if (rc != SP_OK)
+	return rc;
+}
+
+static int
+lm_check_txn(
+    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
+{
+	return lm_chunks_check(b, txn, vctx, err);
+}
+
+static int
+lm_chunk_txn(
+    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
+{
+	struct read_ctx *c = vctx;
+	unsigned char kb[CHUNK_KEY_LEN];
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = lm_chunks_check(b, txn, c, err)) != SP_OK)
 		return rc;
-	return lm_read_chunks(b, txn, c, err);
+	chunk_key(kb, c->id, c->seq);
+	k = val_of(kb, sizeof(kb));
+	rc = mdb_get(txn, b->chunks, &k, &v);
+	if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size > CHUNK_READ_MAX))
+		return sp_error_set(err, SP_EIO,
+		    "store %s: message %s: chunk %u is missing or too big "
+		    "(store damaged)",
+		    b->path, c->id, c->seq);
+	if (rc != 0)
+		return rc;
+	if (v.mv_size > c->cap) {
+		unsigned char *nb = realloc(c->buf, v.mv_size);
+
+		if (nb == NULL)
+			return sp_error_set(err, SP_ENOMEM, "out of memory");
+		c->buf = nb;
+		c->cap = v.mv_size;
+	}
+	if (v.mv_size > 0)
+		memcpy(c->buf, v.mv_data, v.mv_size);
+	c->len = v.mv_size;
+	drop_pages(v.mv_data, v.mv_size);
+	return 0;
 }
 
 static int
 lm_chunks_read(struct sp_store_backend *b, const char *id, uint32_t n,
     sp_store_chunk_fn fn, void *ctx, struct sp_error *err)
 {
-	struct read_ctx c = { id, n, fn, ctx, 0 };
-	int rc;
+	struct read_ctx c = { id, n, 0, NULL, 0, 0 };
+	int rc = SP_OK;
 
-	rc = lm_read(b, lm_chunks_txn, &c, "reading chunks", err);
-	return rc == LM_STOP ? c.urc : rc;
+	if (n == 0)
+		return lm_read(b, lm_check_txn, &c, "reading chunks", err);
+	for (c.seq = 0; c.seq < n; c.seq++) {
+		rc = lm_read(b, lm_chunk_txn, &c, "reading chunks", err);
+		if (rc != SP_OK)
+			break;
+		if ((rc = fn(ctx, c.seq, c.buf, c.len)) != 0)
+			break;
+	}
+	free(c.buf);
+	return rc;
 }
 
 struct update_ctx {
@@ -553,7 +591,7 @@ lm_update_txn(
 		    "store %s: message %s was purged and stays so", b->path,
 		    c->m->id);
 	if (c->m->state == SP_MSG_PURGED &&
-	    (rc = lm_del_chunks(b, txn, c->m->id, NULL)) != 0)
+	    (rc = lm_del_chunks(b, txn, c->m->id, 0, NULL)) != 0)
 		return rc;
 	v = val_of(c->rec, c->reclen);
 	return mdb_put(txn, b->meta, &k, &v, 0);
@@ -596,7 +634,7 @@ lm_purge_txn(
 	v = val_of(rec, reclen);
 	rc = mdb_put(txn, b->meta, &k, &v, 0);
 	if (rc == 0)
-		rc = lm_del_chunks(b, txn, id, NULL);
+		rc = lm_del_chunks(b, txn, id, 0, NULL);
 	free(rec);
 	return rc;
 }
@@ -720,7 +758,7 @@ lm_gc_txn(
 		id[SP_ID_LEN] = '\0';
 		/* A committed message keeps its chunks. */
 		if (!meta_exists(b, txn, id) &&
-		    (rc = lm_del_chunks(b, txn, id, &c->removed)) != 0)
+		    (rc = lm_del_chunks(b, txn, id, 0, &c->removed)) != 0)
 			return rc;
 		k = val_of(id, SP_ID_LEN);
 		if ((rc = mdb_del(txn, b->pending, &k, NULL)) != 0)
@@ -1144,7 +1182,7 @@ lm_audit_list(struct sp_store_backend *b, const char *id, sp_store_audit_fn fn,
 /* --- open and close --- */
 
 static int
-lm_mkdir(const char *path, struct sp_error *err)
+lm_mkdir(const char *path, bool read_only, struct sp_error *err)
 {
 	struct stat st;
 
@@ -1154,7 +1192,7 @@ lm_mkdir(const char *path, struct sp_error *err)
 			    err, SP_EIO, "store %s: not a directory", path);
 		return SP_OK;
 	}
-	if (errno != ENOENT || mkdir(path, 0700) != 0)
+	if (errno != ENOENT || read_only || mkdir(path, 0700) != 0)
 		return sp_error_set(
 		    err, SP_EIO, "store %s: %s", path, strerror(errno));
 	return SP_OK;
@@ -1223,6 +1261,24 @@ lm_close(struct sp_store_backend *b)
 	free(b);
 }
 
+/* Writers first: a map resize must not wait behind a steady stream of
+ * short transactions from other threads.  (No thread ever takes the lock
+ * twice, which a writer-first lock would not allow.) */
+static int
+lm_lock_init(struct sp_store_backend *b)
+{
+	pthread_rwlockattr_t a;
+	int rc;
+
+	if (pthread_rwlockattr_init(&a) != 0)
+		return -1;
+	pthread_rwlockattr_setkind_np(
+	    &a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	rc = pthread_rwlock_init(&b->lock, &a);
+	pthread_rwlockattr_destroy(&a);
+	return rc;
+}
+
 static int
 lm_open(const char *path, const struct sp_store_opts *opts,
     struct sp_store_backend **out, struct sp_error *err)
@@ -1235,11 +1291,11 @@ lm_open(const char *path, const struct sp_store_opts *opts,
 	max = opts && opts->max_size ? opts->max_size : SP_STORE_MAX_DEFAULT;
 	if (map > max)
 		map = max;
-	if ((rc = lm_mkdir(path, err)) != SP_OK)
+	if ((rc = lm_mkdir(path, opts && opts->read_only, err)) != SP_OK)
 		return rc;
 	b = calloc(1, sizeof(*b));
 	if (b == NULL || (b->path = strdup(path)) == NULL ||
-	    pthread_rwlock_init(&b->lock, NULL) != 0) {
+	    lm_lock_init(b) != 0) {
 		free(b ? b->path : NULL);
 		free(b);
 		return sp_error_set(err, SP_ENOMEM, "out of memory");

@@ -12,6 +12,7 @@
  * below, one line each, handlers in ctl_*.c (see ctl.h).
  */
 #include "ctl.h"
+#include "ctl_msg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,23 @@ static const struct ctl_command commands[] = {
 	{ "keygen", ctl_keygen, "", "make a new key pair; prints its id" },
 	{ "keys", ctl_keys, "list | check",
 	    "list the key pairs, or check that every secret key loads" },
+	{ "list", ctl_msg_list, CTL_MSG_LIST_USAGE,
+	    "list messages (metadata only), a table or --json" },
+	{ "show", ctl_msg_show, CTL_MSG_SHOW_USAGE,
+	    "show one message's metadata and audit trail" },
+	{ "revoke", ctl_msg_revoke, CTL_MSG_REVOKE_USAGE,
+	    "revoke a message: the portal stops showing it" },
+	{ "expire", ctl_msg_expire, CTL_MSG_EXPIRE_USAGE,
+	    "set when a message expires (2026-12-31, +3d, now, never)" },
+	{ "purge", ctl_msg_purge, CTL_MSG_PURGE_USAGE,
+	    "drop the content of expired and revoked messages" },
+	{ "stats", ctl_msg_stats, CTL_MSG_STATS_USAGE,
+	    "counts by state, sealed bytes, templates, audit events" },
+	{ "rules", ctl_rules,
+	    "check [FILE] | test MESSAGE --from ADDR --to ADDR... "
+	    "[--rules FILE]",
+	    "check the rules file, or show what the rules decide for a "
+	    "message" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

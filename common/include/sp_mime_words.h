@@ -11,7 +11,9 @@
  * convert, and raw 8-bit bytes outside encoded words are taken as UTF-8
  * where they form valid UTF-8 and as windows-1252 (Latin-1) otherwise.
  * An encoded word whose base64 holds characters outside the alphabet, or
- * whose encoding is neither Q nor B, is left as it stands.  NUL bytes are
+ * whose encoding is neither Q nor B, is left as it stands; a charset
+ * name with characters outside those of RFC 2978 (such as "//") is
+ * treated as unknown.  NUL bytes are
  * dropped, other control characters but TAB become a space, and leading
  * and trailing white space is trimmed.  Time is linear in the input.
  *

@@ -79,7 +79,9 @@ struct sp_decision {
 	const struct sp_template *tmpl; /* for SP_ACTION_ENCRYPT */
 	/* The subject recipients see: the decoded subject (UTF-8) with the
 	 * rule's tag removed; NULL when the message has no Subject.
-	 * Owned by the decision: free with sp_decision_cleanup(). */
+	 * Owned by the decision: free with sp_decision_cleanup().  To put
+	 * it back into a Subject field, encode it with
+	 * sp_mime_encode_header() (sp_mime_words.h). */
 	char *subject;
 	bool subject_changed; /* a tag was removed */
 };

@@ -11,19 +11,23 @@
  * slots are cleared at open.  Open the store after fork(): an environment
  * must not cross a fork, so a daemon forks (or daemonizes) first and opens
  * the store in each process that uses it.  Safe for one milter process
- * (many threads) and several portal processes at once.  A sixth named
+ * (many threads) and several portal processes at once.  One more named
  * database, "pending", records when each uncommitted message began.
  *
  * path is a directory ("lmdb:" prefix optional; it is created 0700 when
- * missing).  Open one sp_store per path per process and share it.
+ * missing); its files are made mode 0600, so every process that opens it
+ * runs as the same user.  Open one sp_store per path per process and
+ * share it.
  *
  * Threads: one struct sp_store may be used by any number of threads at
  * once; every call runs in its own transaction (read transactions are not
- * tied to a thread).  Callbacks (sp_store_chunks_read, _msg_list,
- * _audit_list, _kv_update) run inside that transaction and must not call
- * the store themselves.  A kv_update callback may run more than once (the
- * write is retried after the map grows): it must compute its result from
- * its arguments only.
+ * tied to a thread).  Callbacks of _msg_list, _audit_list and _kv_update
+ * run inside that transaction: they must be quick and must not call the
+ * store themselves.  The sp_store_chunks_read callback runs outside any
+ * transaction (each chunk is read in its own and copied out), so it may
+ * be slow (a download) and may call the store.  A kv_update callback may run
+ * more than once (the write is retried after the map grows): it must compute
+ * its result from its arguments only.
  *
  * Ids: message ids are SP_ID_LEN base64url characters (sp_id_new());
  * anything else is SP_EINVAL.
@@ -118,9 +122,10 @@ int sp_store_msg_abort(
 int sp_store_msg_get(struct sp_store *s, const char *id,
     struct sp_msg_meta *out, struct sp_error *err) SP_MUST_CHECK;
 /* Calls fn for chunk 0..n-1 of a committed message in order; buf is valid
- * during the call only.  Stops at the first non-zero return of fn and
- * returns it.  SP_ENOTFOUND for no such (committed) message, SP_EEXPIRED
- * when it was purged, SP_EINVAL when n > nchunks. */
+ * during the call only.  n == 0 only checks that the message can be read. Stops
+ * at the first non-zero return of fn and returns it.  SP_ENOTFOUND for no such
+ * (committed) message, SP_EEXPIRED when it was purged, SP_EINVAL when n >
+ * nchunks. */
 typedef int (*sp_store_chunk_fn)(
     void *ctx, uint32_t seq, const unsigned char *buf, size_t len);
 int sp_store_chunks_read(struct sp_store *s, const char *id, uint32_t n,
@@ -158,6 +163,7 @@ int sp_store_kv_put(struct sp_store *s, enum sp_kv_table t, const void *key,
 /* val must hold SP_KV_VAL_MAX bytes. */
 int sp_store_kv_get(struct sp_store *s, enum sp_kv_table t, const void *key,
     size_t klen, void *val, size_t *vlen, struct sp_error *err) SP_MUST_CHECK;
+/* SP_ENOTFOUND when there was no such record. */
 int sp_store_kv_del(struct sp_store *s, enum sp_kv_table t, const void *key,
     size_t klen, struct sp_error *err);
 /* Read-modify-write in one write transaction: fn gets the current value

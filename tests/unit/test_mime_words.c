@@ -50,6 +50,8 @@ static const struct decode_case decode_cases[] = {
 	    "=?X-UNKNOWN?Q?caf=C3=A9?=", "caf\xc3\xa9" },
 	{ "unknown charset latin1 bytes",
 	    "=?X-UNKNOWN?Q?caf=E9?=", "caf\xc3\xa9" },
+	{ "iconv options in charset ignored",
+	    "=?ISO-8859-7//IGNORE?Q?=E1?=", "\xc3\xa1" },
 	{ "charset none with short padding", "=?NONE?B?VEVTVA=?=", "TEST" },
 	{ "raw utf8 kept", "caf\xc3\xa9", "caf\xc3\xa9" },
 	{ "raw latin1 mapped", "caf\xe9", "caf\xc3\xa9" },

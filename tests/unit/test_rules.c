@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "check.h"
 #include "sp_mime_words.h"
 #include "sp_rules.h"
@@ -292,6 +295,26 @@ static const struct error_case error_cases[] = {
 	    "rule a {\n match subject-tag \"[secure\n skip\n}\n",
 	    { "t.rules:2:20: expected a closing \" for this string, found end "
 	      "of line" } },
+	{ "unknown escape", "rule a { match subject-tag \"a\\nb\"; skip }\n",
+	    { "t.rules:1:30: expected \\\" or \\\\ after a backslash, found "
+	      "another character" } },
+	{ "escapes in strings", "rule \"a \\\"q\\\" \\\\\" { match any }\n",
+	    { "t.rules:1:31: expected encrypt or skip in rule \"a \"q\" \\\", "
+	      "found \"}\"" } },
+	{ "bad header name", "rule a { match header X:Y z; skip }\n",
+	    { "t.rules:1:23: expected a header name, found \"X:Y\"" } },
+	{ "missing rule name", "rule { match any; skip }\n",
+	    { "t.rules:1:6: expected a rule name, found \"{\"" } },
+	{ "missing brace", "rule a\nmatch any\n",
+	    { "t.rules:2:1: expected \"{\", found \"match\"" } },
+	{ "extra word after action", "rule a { skip now }\n",
+	    { "t.rules:1:15: expected end of line, found \"now\"" } },
+	{ "missing template name", "rule a { match any; encrypt }\n",
+	    { "t.rules:1:29: expected a template name, found \"}\"" } },
+	{ "unknown template statement",
+	    "template t { rights read; colour red }\n",
+	    { "t.rules:1:27: expected rights, expire or brand, found "
+	      "\"colour\"" } },
 	{ "unterminated block", "rule a {\n match any\n skip\n",
 	    { "t.rules:4:1: expected \"}\" to close rule \"a\" (opened at line "
 	      "1), found end of file" } },
@@ -351,6 +374,24 @@ errors_table(void **state)
 			    c->name, diag.n, diag.n ? diag.msgs[0] : "", nwant);
 		sp_diag_cleanup(&diag);
 	}
+}
+
+static void
+nul_in_value_refused(void **state)
+{
+	static const char text[] = "rule a { match subject-tag a\0b; skip }\n";
+	struct sp_ruleset *rs;
+	struct sp_diag diag;
+
+	(void)state;
+	sp_diag_init(&diag);
+	CHECK_INT(sp_rules_parse("t.rules", text, sizeof(text) - 1, &rs, &diag),
+	    SP_ECONFIG);
+	CHECK_INT(diag.n, 1);
+	CHECK_STR(diag.msgs[0],
+	    "t.rules:1:28: expected a non-empty value "
+	    "without NUL bytes, found \"a?b\"");
+	sp_diag_cleanup(&diag);
 }
 
 static struct sp_ruleset *
@@ -501,6 +542,69 @@ reload_keeps_old_set_on_error(void **state)
 	sp_rules_holder_cleanup(&h);
 }
 
+struct reader {
+	struct sp_rules_holder *h;
+	atomic_bool *stop;
+	size_t bad;
+	size_t runs;
+};
+
+/* A message in flight: take the current set, decide, let go. */
+static void *
+reader_main(void *arg)
+{
+	struct reader *r = arg;
+	struct sp_ruleset *rs;
+	enum sp_action a;
+
+	while (!atomic_load(r->stop) || r->runs < 100) {
+		rs = sp_rules_holder_get(r->h);
+		a = decide_for(rs, "a@one.example");
+		r->bad += a != SP_ACTION_ENCRYPT && a != SP_ACTION_SKIP;
+		sp_ruleset_unref(rs);
+		r->runs++;
+	}
+	return NULL;
+}
+
+static void
+reload_while_deciding_in_threads(void **state)
+{
+	static const char *const texts[] = {
+		"rule a { match rcpt-domain one.example; encrypt confidential }\n",
+		"rule b { match rcpt-domain one.example; skip }\n",
+		"rule c { match rcpt-domain one..example; skip }\n", /* bad */
+	};
+	struct sp_rules_holder h;
+	struct reader readers[3];
+	pthread_t tid[3];
+	atomic_bool stop = false;
+	struct sp_diag diag;
+	size_t i;
+	int rc;
+
+	(void)state;
+	sp_rules_holder_init(&h, parse_ok(texts[0]));
+	for (i = 0; i < 3; i++) {
+		readers[i] = (struct reader){ &h, &stop, 0, 0 };
+		assert_int_equal(
+		    pthread_create(&tid[i], NULL, reader_main, &readers[i]), 0);
+	}
+	for (i = 0; i < 300; i++) {
+		sp_diag_init(&diag);
+		rc = sp_rules_holder_reload_text(
+		    &h, "t.rules", texts[i % 3], strlen(texts[i % 3]), &diag);
+		CHECK_INT(rc, i % 3 == 2 ? SP_ECONFIG : SP_OK);
+		sp_diag_cleanup(&diag);
+	}
+	atomic_store(&stop, true);
+	for (i = 0; i < 3; i++) {
+		pthread_join(tid[i], NULL);
+		CHECK_INT(readers[i].bad, 0);
+	}
+	sp_rules_holder_cleanup(&h);
+}
+
 static void
 many_domain_rules_first_match(void **state)
 {
@@ -524,17 +628,43 @@ many_domain_rules_first_match(void **state)
 	free(text);
 }
 
+static void
+many_address_rules_first_match(void **state)
+{
+	size_t i, cap = 1000 * 80, o = 0;
+	char *text = malloc(cap);
+	struct sp_ruleset *rs;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < 1000; i++)
+		o += (size_t)snprintf(text + o, cap - o,
+		    "rule r%zu { match rcpt u%zu@x.example all@x.example; %s }\n",
+		    i, i % 50, i % 2 ? "skip" : "encrypt confidential");
+	rs = parse_ok(text);
+	CHECK_INT(decide_for(rs, "u7@x.example"), SP_ACTION_SKIP);
+	CHECK_INT(decide_for(rs, "U8@X.Example"), SP_ACTION_ENCRYPT);
+	CHECK_INT(decide_for(rs, "all@x.example"), SP_ACTION_ENCRYPT);
+	CHECK_INT(decide_for(rs, "u50@x.example"), SP_ACTION_NONE);
+	CHECK_INT(decide_for(rs, "u7@y.x.example"), SP_ACTION_NONE);
+	sp_ruleset_unref(rs);
+	free(text);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decide_table),
 		cmocka_unit_test(errors_table),
+		cmocka_unit_test(nul_in_value_refused),
 		cmocka_unit_test(templates_built_in_and_admin),
 		cmocka_unit_test(expire_units_and_read_implied),
 		cmocka_unit_test(envelope_only_when_no_header_condition),
 		cmocka_unit_test(reload_keeps_old_set_on_error),
+		cmocka_unit_test(reload_while_deciding_in_threads),
 		cmocka_unit_test(many_domain_rules_first_match),
+		cmocka_unit_test(many_address_rules_first_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

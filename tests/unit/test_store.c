@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <lmdb.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -170,6 +171,50 @@ count_meta(void *ctx, const struct sp_msg_meta *m)
 	return 0;
 }
 
+static int
+stop_at_second(void *ctx, uint32_t seq, const unsigned char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	(*(int *)ctx)++;
+	return seq == 1 ? 42 : 0;
+}
+
+static int
+stop_listing(void *ctx, const struct sp_msg_meta *m)
+{
+	(void)m;
+	(*(int *)ctx)++;
+	return 7;
+}
+
+static void
+callbacks_stop_at_first_nonzero(void **state)
+{
+	struct fx *f = *state;
+	char id[SP_ID_LEN + 1];
+	int calls = 0;
+
+	tu_id(id, 20);
+	CHECK_INT(write_msg(f->s, id, 2, 4, &f->err), SP_OK);
+	tu_id(id, 21);
+	CHECK_INT(write_msg(f->s, id, 0, 1, &f->err), SP_OK);
+	tu_id(id, 20);
+	CHECK_INT(
+	    sp_store_chunks_read(f->s, id, 4, stop_at_second, &calls, &f->err),
+	    42);
+	CHECK_INT(calls, 2);
+	calls = 0;
+	CHECK_INT(sp_store_msg_list(f->s, stop_listing, &calls, &f->err), 7);
+	CHECK_INT(calls, 1);
+	CHECK_INT(
+	    sp_store_chunks_read(f->s, id, 0, stop_at_second, &calls, &f->err),
+	    SP_OK);
+	CHECK_INT(
+	    sp_store_chunks_read(f->s, id, 5, stop_at_second, &calls, &f->err),
+	    SP_EINVAL);
+}
+
 static void
 uncommitted_chunks_are_invisible(void **state)
 {
@@ -254,6 +299,54 @@ commit_refuses_misuse(void **state)
 	CHECK_INT(sp_store_msg_commit(f->s, &m, 0, NULL, NULL, 0, &f->err),
 	    SP_EINVAL);
 	CHECK_INT(read_msg(f->s, id, 1, &f->err), SP_ENOTFOUND);
+}
+
+/* Counts the chunk records of id, reading the LMDB file directly. */
+static size_t
+raw_chunk_count(const char *path, const char *id)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	size_t n = 0;
+
+	CHECK_INT(mdb_env_create(&env), 0);
+	CHECK_INT(mdb_env_set_maxdbs(env, 8), 0);
+	CHECK_INT(mdb_env_open(env, path, MDB_RDONLY, 0600), 0);
+	CHECK_INT(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	CHECK_INT(mdb_dbi_open(txn, "chunks", 0, &dbi), 0);
+	CHECK_INT(mdb_cursor_open(txn, dbi, &cur), 0);
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0)
+		if (k.mv_size == SP_ID_LEN + 4 &&
+		    memcmp(k.mv_data, id, SP_ID_LEN) == 0)
+			n++;
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return n;
+}
+
+static void
+commit_drops_chunks_past_the_end(void **state)
+{
+	struct fx *f = *state;
+	struct sp_msg_meta m;
+	unsigned char b[8] = { 0 };
+	char id[SP_ID_LEN + 1];
+
+	tu_id(id, 19);
+	CHECK_INT(sp_store_chunk_put(f->s, id, 0, b, 8, &f->err), SP_OK);
+	CHECK_INT(sp_store_chunk_put(f->s, id, 1, b, 8, &f->err), SP_OK);
+	CHECK_INT(sp_store_chunk_put(f->s, id, 5, b, 8, &f->err), SP_OK);
+	meta_fill(&m, id, 2);
+	CHECK_INT(
+	    sp_store_msg_commit(f->s, &m, 2, NULL, NULL, 0, &f->err), SP_OK);
+	sp_store_close(f->s);
+	f->s = NULL;
+	CHECK_INT(raw_chunk_count(f->path, id), 2);
+	CHECK_INT(fx_open(f, 0, 0), SP_OK);
 }
 
 static void
@@ -608,6 +701,8 @@ reopen_sees_everything(void **state)
 	char id[SP_ID_LEN + 1];
 	struct sp_msg_meta m;
 	struct ev_list l;
+	char val[SP_KV_VAL_MAX];
+	size_t vlen;
 	int n = 0;
 
 	tu_id(id, 15);
@@ -624,7 +719,10 @@ reopen_sees_everything(void **state)
 	sp_msg_meta_cleanup(&m);
 	CHECK_INT(sp_store_msg_list(f->s, count_meta, &n, &f->err), SP_OK);
 	CHECK_INT(n, 1);
-	CHECK_INT(counter(f, "s"), 0); /* wrong table: not found */
+	CHECK_INT(
+	    sp_store_kv_get(f->s, SP_KV_SESSIONS, "s", 1, val, &vlen, &f->err),
+	    SP_OK);
+	CHECK_MEM(val, vlen, "v", 1);
 	memset(&l, 0, sizeof(l));
 	CHECK_INT(
 	    sp_store_audit_list(f->s, id, collect_event, &l, &f->err), SP_OK);
@@ -729,6 +827,140 @@ two_processes_write_at_once(void **state)
 	CHECK_INT(read_msg(f->s, id, 3, &f->err), SP_OK);
 }
 
+struct thr {
+	struct sp_store *s;
+	unsigned long n;
+	int rc;
+	char msg[512];
+	volatile int *stop;
+};
+
+/* Writes a 2 MiB message in 64 KiB chunks. */
+static void *
+thread_writer(void *arg)
+{
+	struct thr *t = arg;
+	unsigned char *b = malloc(65536);
+	struct sp_error err;
+	struct sp_msg_meta m;
+	char id[SP_ID_LEN + 1];
+	uint32_t i;
+
+	tu_id(id, t->n);
+	memset(b, 0x5a, 65536);
+	for (i = 0; i < 32 && t->rc == SP_OK; i++) {
+		b[0] = (unsigned char)i;
+		t->rc = sp_store_chunk_put(t->s, id, i, b, 65536, &err);
+	}
+	meta_fill(&m, id, 32);
+	if (t->rc == SP_OK)
+		t->rc = sp_store_msg_commit(t->s, &m, 32, NULL, NULL, 0, &err);
+	if (t->rc != SP_OK)
+		snprintf(t->msg, sizeof(t->msg), "%s", err.msg);
+	free(b);
+	return NULL;
+}
+
+/* Reads and bumps records while the writers run. */
+static void *
+thread_reader(void *arg)
+{
+	struct thr *t = arg;
+	struct sp_error err;
+	uint32_t limit = UINT32_MAX;
+	int n;
+
+	while (!*t->stop && t->rc == SP_OK) {
+		n = 0;
+		t->rc = sp_store_msg_list(t->s, count_meta, &n, &err);
+		if (t->rc == SP_OK)
+			t->rc = sp_store_kv_update(
+			    t->s, SP_KV_RATELIMITS, "r", 1, bump, &limit, &err);
+	}
+	if (t->rc != SP_OK)
+		snprintf(t->msg, sizeof(t->msg), "%s", err.msg);
+	return NULL;
+}
+
+static void
+threads_grow_the_map_together(void **state)
+{
+	struct fx *f = *state;
+	struct thr t[6];
+	pthread_t th[6];
+	volatile int stop = 0;
+	char id[SP_ID_LEN + 1];
+	uint32_t seen;
+	int i;
+
+	sp_store_close(f->s);
+	f->s = NULL;
+	CHECK_INT(fx_open(f, 1 << 20, 256 << 20), SP_OK);
+	for (i = 0; i < 6; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		t[i].s = f->s;
+		t[i].n = 100 + (unsigned long)i;
+		t[i].stop = &stop;
+		pthread_create(
+		    &th[i], NULL, i < 4 ? thread_writer : thread_reader, &t[i]);
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	stop = 1;
+	for (i = 4; i < 6; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < 6; i++)
+		if (t[i].rc != SP_OK)
+			fail_msg("thread %d: got %d (%s), want 0", i, t[i].rc,
+			    t[i].msg);
+	for (i = 0; i < 4; i++) {
+		seen = 0;
+		tu_id(id, 100 + (unsigned long)i);
+		CHECK_INT(sp_store_chunks_read(
+		              f->s, id, 32, count_big, &seen, &f->err),
+		    SP_OK);
+		CHECK_INT(seen, 32);
+	}
+}
+
+static void
+map_grown_by_another_process_is_adopted(void **state)
+{
+	struct fx *f = *state;
+	char id[SP_ID_LEN + 1];
+	uint32_t seen = 0;
+	pid_t pid;
+	int st;
+
+	sp_store_close(f->s);
+	f->s = NULL;
+	CHECK_INT(fx_open(f, 1 << 20, 64 << 20), SP_OK);
+	tu_id(id, 200);
+	pid = fork();
+	if (pid == 0) {
+		/* Its own environment; the parent's is never touched here. */
+		struct sp_store *s;
+		struct thr t;
+
+		memset(&t, 0, sizeof(t));
+		if (sp_store_open(f->path, NULL, &s, &f->err) != SP_OK)
+			_exit(2);
+		t.s = s;
+		t.n = 200;
+		thread_writer(&t);
+		sp_store_close(s);
+		_exit(t.rc == SP_OK ? 0 : 3);
+	}
+	CHECK_INT(waitpid(pid, &st, 0), pid);
+	CHECK_INT(WIFEXITED(st) ? WEXITSTATUS(st) : 100, 0);
+	CHECK_INT(sp_store_chunks_read(f->s, id, 32, count_big, &seen, &f->err),
+	    SP_OK);
+	CHECK_INT(seen, 32);
+	CHECK_INT(
+	    sp_store_kv_put(f->s, SP_KV_SESSIONS, "k", 1, "v", 1, 0, &f->err),
+	    SP_OK);
+}
+
 /* Writes raw bytes under the meta key of id, past the store's checks. */
 static void
 poke_meta(const char *path, const char *id, const void *v, size_t vlen)
@@ -804,9 +1036,11 @@ main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(commit_reads_back_meta_and_chunks),
 		T(uncommitted_chunks_are_invisible),
+		T(callbacks_stop_at_first_nonzero),
 		T(abort_drops_written_chunks),
 		T(gc_removes_old_orphans_only),
 		T(commit_refuses_misuse),
+		T(commit_drops_chunks_past_the_end),
 		T(malformed_ids_are_refused),
 		T(map_grows_when_full),
 		T(full_store_fails_with_store_full),
@@ -821,6 +1055,8 @@ main(void)
 		T(open_errors_name_the_path),
 		T(store_dir_is_private),
 		T(two_processes_write_at_once),
+		T(threads_grow_the_map_together),
+		T(map_grown_by_another_process_is_adopted),
 		T(damaged_meta_gives_eformat),
 		T(meta_decode_refuses_every_truncation),
 #undef T
