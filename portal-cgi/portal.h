@@ -35,6 +35,7 @@ struct portal {
 	struct sp_keyring *keys;
 	struct sp_auth *auth;
 	char origin[512]; /* scheme://host[:port] of portal_url */
+	char page_csp[768];
 };
 
 struct req {
@@ -65,6 +66,8 @@ struct req {
 };
 
 /* portal_http.c */
+/* Builds p->page_csp from the config (call once per worker). */
+void portal_csp_init(struct portal *p);
 int64_t portal_now_ms(void);
 const char *portal_param(struct req *r, const char *name);
 const char *portal_cookie(struct req *r, const char *name);

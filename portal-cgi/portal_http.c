@@ -22,12 +22,35 @@
 #include "sp_log.h"
 #include "sp_mail_submit.h"
 
-/* The page default: nothing from elsewhere, styles from /static/, the
- * message body only in a frame of the portal itself. */
-static const char page_csp[] =
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+/* The page default: nothing from elsewhere, styles from the portal, the
+ * message body only in a frame of the portal itself; images from the
+ * portal, data: URLs, and the origin of the admin's logo. */
+static const char page_csp_fmt[] =
+    "default-src 'none'; style-src 'self'; img-src 'self' data:%s%s; "
     "frame-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'self'";
+
+void
+portal_csp_init(struct portal *p)
+{
+	const char *logo = p->cfg->brand_logo_url;
+	char origin[256] = "";
+	const char *sep;
+	size_t n;
+
+	sep = logo != NULL ? strstr(logo, "://") : NULL;
+	if (sep != NULL) {
+		n = (size_t)(sep - logo) + 3 + strcspn(sep + 3, "/?#");
+		/* only characters that cannot end or split a CSP source */
+		if (n < sizeof(origin) &&
+		    strspn(logo,
+		        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
+		        "VWXYZ0123456789.-:/[]") >= n)
+			snprintf(origin, sizeof(origin), "%.*s", (int)n, logo);
+	}
+	snprintf(p->page_csp, sizeof(p->page_csp), page_csp_fmt,
+	    origin[0] ? " " : "", origin);
+}
 
 typedef void (*handler_fn)(struct req *r);
 
@@ -249,7 +272,7 @@ write_answer(struct req *r)
 	    "Cross-Origin-Opener-Policy: same-origin\r\n"
 	    "Cross-Origin-Resource-Policy: same-origin\r\n",
 	    r->content_type ? r->content_type : "text/html; charset=utf-8",
-	    r->body.len, r->csp ? r->csp : page_csp);
+	    r->body.len, r->csp ? r->csp : r->p->page_csp);
 	if (r->hdrs.len > 0)
 		sp_hbuf_add(&h, r->hdrs.data, r->hdrs.len);
 	sp_hbuf_adds(&h, "\r\n");

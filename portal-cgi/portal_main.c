@@ -112,6 +112,7 @@ worker_open(struct portal *p, const struct sp_config *cfg)
 	memset(p, 0, sizeof(*p));
 	p->cfg = cfg;
 	portal_origin(cfg->portal_url, p->origin, sizeof(p->origin));
+	portal_csp_init(p);
 	if (sp_store_open(cfg->store_path, &so, &p->store, &err) != SP_OK ||
 	    sp_keyring_load(cfg->keys_dir, true, &p->keys, &err) != SP_OK ||
 	    sp_auth_new(&p->auth, p->store, cfg->keys_dir, &lim, &err) !=

@@ -35,6 +35,7 @@ brand_name = Example Corp
 brand_color = #2b5d3a
 brand_footer = Example Corp, secure mail
 brand_privacy_url = https://example.org/privacy
+brand_logo_url = $SP_BASE/static/logo.svg
 CONF
 	: >"$SP_T/rules"
 }

@@ -73,6 +73,8 @@ read -r ID REF < <(portal_env_seal -f alice@sender.test -t bob@rcpt.test \
 check_eq "landing answers 200" "$(req land "$SP_BASE/m/$ID")" 200
 check_has "landing names the sender" "$SP_T/land.b" alice@sender.test
 check_has "landing shows the reference code" "$SP_T/land.b" "$REF"
+check_has "page CSP allows the logo's origin for images" "$SP_T/land.h" \
+    "img-src 'self' data: $SP_BASE;"
 check_has "landing sets a pre-session cookie" "$SP_T/land.h" "HttpOnly; SameSite=Strict"
 CSRF=$(csrf_of land)
 
