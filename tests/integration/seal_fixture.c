@@ -16,6 +16,7 @@
  * prints the audit trail of message ID instead, one "event actor detail"
  * line per event.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,75 +147,81 @@ audit(const struct sp_config *cfg, const char *id)
 	return rc;
 }
 
+struct opts {
+	const char *conf;
+	const char *audit_id;
+};
+
+/* Fills m and o from the command line; false on a usage error. */
+static bool
+parse_args(int argc, char **argv, struct sp_msg_meta *m, struct opts *o)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "a:c:f:t:r:e:R")) != -1) {
+		if (c == 'a')
+			o->audit_id = optarg;
+		else if (c == 'c')
+			o->conf = optarg;
+		else if (c == 'f')
+			m->sender = optarg;
+		else if (c == 't' && m->nrcpt < MAX_RCPT)
+			m->rcpts[m->nrcpt++] = optarg;
+		else if (c == 'r')
+			m->rights = parse_rights(optarg);
+		else if (c == 'e')
+			m->expires = m->created + strtol(optarg, NULL, 10);
+		else if (c == 'R')
+			m->state = SP_MSG_REVOKED;
+		else if (c != 't')
+			return false;
+	}
+	if (m->state == SP_MSG_REVOKED)
+		m->revoked = m->created;
+	if (o->conf != NULL && o->audit_id != NULL)
+		return true;
+	return o->conf != NULL && m->sender != NULL && m->nrcpt > 0 &&
+	    optind < argc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct sp_config *cfg = NULL;
+	struct opts o = { NULL, NULL };
 	struct sp_msg_meta m;
 	struct sp_diag diag;
-	char *rcpts[MAX_RCPT], *conf = NULL, *audit_id = NULL;
-	int c, rc;
+	char *rcpts[MAX_RCPT];
+	int rc;
 
 	memset(&m, 0, sizeof(m));
 	m.rcpts = rcpts;
 	m.rights = parse_rights("read,reply,replyall,forward,download,print");
 	m.created = (int64_t)time(NULL);
-	while ((c = getopt(argc, argv, "a:c:f:t:r:e:R")) != -1) {
-		switch (c) {
-		case 'a':
-			audit_id = optarg;
-			break;
-		case 'c':
-			conf = optarg;
-			break;
-		case 'f':
-			m.sender = optarg;
-			break;
-		case 't':
-			if (m.nrcpt < MAX_RCPT)
-				rcpts[m.nrcpt++] = optarg;
-			break;
-		case 'r':
-			m.rights = parse_rights(optarg);
-			break;
-		case 'e':
-			m.expires = m.created + strtol(optarg, NULL, 10);
-			break;
-		case 'R':
-			m.revoked = m.created;
-			m.state = SP_MSG_REVOKED;
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (conf != NULL && audit_id != NULL)
-		goto load;
-	if (conf == NULL || m.sender == NULL || m.nrcpt == 0 ||
-	    optind >= argc) {
+	if (!parse_args(argc, argv, &m, &o)) {
 		fprintf(stderr,
 		    "usage: seal_fixture -c CONF -f FROM -t TO... "
-		    "[-r RIGHTS] [-e SECS] [-R] FILE\n");
+		    "[-r RIGHTS] [-e SECS] [-R] FILE\n"
+		    "       seal_fixture -c CONF -a ID\n");
 		return 2;
 	}
-load:
 	sp_diag_init(&diag);
-	if (sp_config_load(conf, &cfg, &diag) != SP_OK) {
+	if (sp_config_load(o.conf, &cfg, &diag) != SP_OK) {
 		sp_diag_print(&diag, stderr);
 		sp_diag_cleanup(&diag);
 		return 1;
 	}
 	sp_diag_cleanup(&diag);
-	if (audit_id != NULL) {
-		rc = audit(cfg, audit_id);
-		sp_config_free(cfg);
-		return rc;
+	if (o.audit_id != NULL) {
+		rc = audit(cfg, o.audit_id);
+	} else {
+		sp_id_new(m.id);
+		sp_ref_new(m.ref);
+		snprintf(
+		    m.template_name, sizeof(m.template_name), "encrypt-only");
+		snprintf(m.rule, sizeof(m.rule), "fixture");
+		rc = seal(cfg, &m, argv[optind]);
 	}
-	sp_id_new(m.id);
-	sp_ref_new(m.ref);
-	snprintf(m.template_name, sizeof(m.template_name), "encrypt-only");
-	snprintf(m.rule, sizeof(m.rule), "fixture");
-	rc = seal(cfg, &m, argv[optind]);
 	sp_config_free(cfg);
 	return rc;
 }
