@@ -135,7 +135,7 @@ for d in $d1 $d2 $d3; do
 	[ "$d" -ge 400 ] || bad "code answers take the fixed minimum" "${d} ms"
 done
 diff12=$((d1 > d2 ? d1 - d2 : d2 - d1)); diff13=$((d1 > d3 ? d1 - d3 : d3 - d1))
-[ $diff12 -lt 150 ] && [ $diff13 -lt 150 ] && ok "code answers take the same time (${d1}/${d2}/${d3} ms)" ||
+[ $diff12 -lt 200 ] && [ $diff13 -lt 200 ] && ok "code answers take the same time (${d1}/${d2}/${d3} ms)" ||
 	bad "code answers take the same time" "${d1}/${d2}/${d3} ms"
 sleep 0.5
 if grep -q '^to mallory@evil.test$' "$SP_T"/mail/*.env; then
