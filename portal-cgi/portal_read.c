@@ -259,6 +259,9 @@ portal_att(struct req *r)
 		    "No download", "This attachment cannot be downloaded.");
 		goto out;
 	}
+	/* an attachment may be as large as the message it came in */
+	if (r->p->cfg->max_message_size > r->body.max)
+		r->body.max = (size_t)r->p->cfg->max_message_size;
 	if (sp_mime_attachment_write(
 	        o.v, r->route.att, att_write, &sink, NULL) != SP_OK) {
 		portal_notice(r, 500, "No download",
