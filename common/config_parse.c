@@ -365,7 +365,8 @@ read_file(const char *path, char **buf, size_t *len, struct sp_diag *diag)
 	int fd, rc = SP_EIO;
 
 	*buf = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO is refused below rather than waited on */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		sp_diag_add(diag, "%s: cannot open: %s", path, strerror(errno));
 		goto out;
@@ -373,6 +374,14 @@ read_file(const char *path, char **buf, size_t *len, struct sp_diag *diag)
 	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_FILE_MAX) {
 		sp_diag_add(diag, "%s: not a regular file of at most %d bytes",
 		    path, CONFIG_FILE_MAX);
+		goto out;
+	}
+	if ((st.st_mode & S_IWOTH) != 0) {
+		/* whoever writes the config chooses keys_dir, and so the key
+		 * every message is sealed to */
+		sp_diag_add(diag,
+		    "%s: writable by every user, refused (chmod o-w)", path);
+		rc = SP_ECONFIG;
 		goto out;
 	}
 	*buf = malloc((size_t)st.st_size + 1);

@@ -199,6 +199,47 @@ has_control(const char *s)
 	return false;
 }
 
+/* Length of the well-formed UTF-8 sequence at s, or 0 (overlong forms,
+ * surrogates, code points past U+10FFFF and cut sequences are not). */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	static const uint32_t min_cp[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	uint32_t c = s[0];
+	size_t need, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 2, c &= 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 3, c &= 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 4, c &= 0x07;
+	else
+		return 0;
+	for (i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80) /* a NUL stops here too */
+			return 0;
+		c = (c << 6) | (s[i] & 0x3fu);
+	}
+	if (c < min_cp[need] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return need;
+}
+
+static bool
+utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	for (; *p != '\0'; p += n)
+		if ((n = utf8_len(p)) == 0)
+			return false;
+	return true;
+}
+
 static int
 socket_inet(
     const char *rest, int af, struct sp_socket *out, struct sp_error *err)
@@ -365,6 +406,8 @@ check_text(const struct sp_config_key *k, const char *t, char *why, size_t cap)
 {
 	if (has_control(t) || strlen(t) > 1024)
 		return fail(why, cap, "is too long or holds control bytes", t);
+	if (!utf8_valid(t))
+		return fail(why, cap, "is not valid UTF-8", t);
 	switch (k->type) {
 	case SP_CT_PATH:
 		if (t[0] != '/')

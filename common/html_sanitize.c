@@ -20,9 +20,10 @@
 #define DEF_MAX_INPUT  (8u * 1024 * 1024)
 #define DEF_MAX_OUTPUT (16u * 1024 * 1024)
 #define DEF_MAX_DEPTH  200u
-/* gumbo frees its tree recursively: a cap on start tags bounds its depth */
-#define MAX_START_TAGS 40000u
-#define MAX_ATTR_VALUE 8192u
+/* See prescan(): caps on start tags and on the estimated nesting. */
+#define MAX_START_TAGS    40000u
+#define MAX_NEST_ESTIMATE 2000u
+#define MAX_ATTR_VALUE    8192u
 
 struct out {
 	char *p;
@@ -506,7 +507,8 @@ css_filter(const char *style, size_t *dropped)
 	const char *p = style, *end = style + n, *semi, *d;
 	char *res;
 
-	if ((res = malloc(n + 1)) == NULL)
+	/* each kept declaration may gain a space after its ";" */
+	if ((res = malloc(2 * n + 1)) == NULL)
 		return NULL;
 	while (p < end) {
 		if ((semi = memchr(p, ';', (size_t)(end - p))) == NULL)
@@ -717,17 +719,61 @@ walk(struct san *s, const GumboNode *n, size_t depth)
 	}
 }
 
-/* Start tags ("<" and a letter) in the input: gumbo's tree can be no
- * deeper than that, and it is freed recursively. */
-static size_t
-count_start_tags(const char *in, size_t len)
-{
-	size_t i, n = 0;
+/* Elements that a later tag closes without an end tag, and void ones:
+ * they do not make the tree deeper. */
+static const char *const flat_elems[] = { "area", "base", "br", "caption",
+	"col", "colgroup", "dd", "dt", "embed", "hr", "img", "input", "li",
+	"link", "meta", "optgroup", "option", "p", "param", "rb", "rp", "rt",
+	"source", "tbody", "td", "tfoot", "th", "thead", "tr", "track", "wbr" };
 
-	for (i = 0; i + 1 < len; i++)
-		if (in[i] == '<' && isalpha((unsigned char)in[i + 1]))
-			n++;
-	return n;
+static bool
+is_flat(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(flat_elems) / sizeof(*flat_elems); i++)
+		if (strcmp(name, flat_elems[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A cheap look at the raw markup before gumbo parses it.  Its tree
+ * builder costs time in proportion to the depth of open elements for
+ * each tag, and it frees the tree recursively: both are bounded here by
+ * counting start tags and estimating the depth (start tags of elements
+ * that nest, minus their end tags). */
+static int
+prescan(const char *in, size_t len, struct sp_error *err)
+{
+	size_t i, k, tags = 0, depth = 0;
+	bool end;
+	char name[12];
+
+	for (i = 0; i + 1 < len; i++) {
+		if (in[i] != '<')
+			continue;
+		end = in[i + 1] == '/';
+		for (k = 0; k + 1 < sizeof(name) && i + 1 + end + k < len &&
+		     isalnum((unsigned char)in[i + 1 + end + k]);
+		     k++)
+			name[k] =
+			    (char)tolower((unsigned char)in[i + 1 + end + k]);
+		name[k] = '\0';
+		if (k == 0 || !isalpha((unsigned char)name[0]))
+			continue;
+		if (!end && ++tags > MAX_START_TAGS)
+			return sp_error_set(err, SP_ETOOBIG,
+			    "html: more than %u tags", MAX_START_TAGS);
+		if (is_flat(name))
+			continue;
+		if (end)
+			depth -= depth > 0;
+		else if (++depth > MAX_NEST_ESTIMATE)
+			return sp_error_set(err, SP_ETOOBIG,
+			    "html: elements nested more than %u deep",
+			    MAX_NEST_ESTIMATE);
+	}
+	return SP_OK;
 }
 
 static int
@@ -772,9 +818,8 @@ sp_html_sanitize(const char *in, size_t len, const struct sp_html_options *opts,
 	if (len > (s.opts->max_input ? s.opts->max_input : DEF_MAX_INPUT))
 		return sp_error_set(err, SP_ETOOBIG,
 		    "html: input of %zu bytes is over the limit", len);
-	if (count_start_tags(in, len) > MAX_START_TAGS)
-		return sp_error_set(
-		    err, SP_ETOOBIG, "html: more than %u tags", MAX_START_TAGS);
+	if ((rc = prescan(in, len, err)) != SP_OK)
+		return rc;
 	rc = sanitize_tree(&s, in ? in : "", len);
 	if (rc != SP_OK) {
 		free(s.o.p);

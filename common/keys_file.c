@@ -6,10 +6,12 @@
  * hard-linked to its final name (link() fails rather than replace an
  * existing file), and the directory is fsync'd.  The .sk is written first.
  *
- * Reading: every KEYID.pk is read and checked against its id; with
- * secrets, every KEYID.sk is opened without following links, its owner
- * and mode checked on the open descriptor, then read into sodium_malloc
- * memory and checked against the public key.
+ * Reading: keys_dir is opened once and its mode checked on the open
+ * descriptor; every file below is opened relative to it, without
+ * following links or waiting on a FIFO, and checked on its own
+ * descriptor.  Every KEYID.pk is read and checked against its id; with
+ * secrets, every KEYID.sk has its owner and mode checked, then is read
+ * into sodium_malloc memory and checked against the public key.
  */
 #include "sp_keys.h"
 
@@ -149,6 +151,21 @@ sync_dir(const char *dir, struct sp_error *err)
 	return SP_OK;
 }
 
+/* Whoever may add a file to keys_dir may add a newer pair that the
+ * milter would seal to; the sticky bit does not stop that. */
+static int
+dir_mode_ok(const char *dir, const struct stat *st, struct sp_error *err)
+{
+	unsigned mode = (unsigned)st->st_mode & 07777;
+
+	if ((mode & 0022) != 0)
+		return sp_error_set(err, SP_EPERM,
+		    "keys_dir %s: mode %04o lets others add a key pair "
+		    "(chmod go-w)",
+		    dir, mode);
+	return SP_OK;
+}
+
 static int
 ensure_dir(const char *dir, struct sp_error *err)
 {
@@ -159,7 +176,7 @@ ensure_dir(const char *dir, struct sp_error *err)
 		    err, SP_EIO, "%s: cannot create: %s", dir, strerror(errno));
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return sp_error_set(err, SP_EIO, "%s: not a directory", dir);
-	return SP_OK;
+	return dir_mode_ok(dir, &st, err);
 }
 
 /* The uid of owner and gid of group; -1 for those that are NULL. */
@@ -280,24 +297,54 @@ decode_pk(const unsigned char *buf, size_t len, unsigned char pk[SP_PK_BYTES])
 	return SP_OK;
 }
 
+/* Opens name in keys_dir (dfd) without following a link or waiting on
+ * a FIFO; fails unless it is a regular file.  path and what ("the public
+ * key") are for messages.  Returns the descriptor or a negative SP_E*. */
 static int
-load_pk(const char *dir, struct sp_keypair *kp, struct sp_error *err)
+open_key_file(int dfd, const char *name, const char *path, const char *what,
+    struct stat *st, struct sp_error *err)
+{
+	int fd =
+	    openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0)
+		return sp_error_set(err,
+		    errno == ENOENT ? SP_ENOTFOUND : SP_EIO,
+		    "%s: cannot open %s: %s", path, what, strerror(errno));
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return sp_error_set(
+		    err, SP_EPERM, "%s: not a regular file", path);
+	}
+	return fd;
+}
+
+static int
+load_pk(int dfd, const char *dir, struct sp_keypair *kp, struct sp_error *err)
 {
 	unsigned char buf[PK_FILE_MAX];
-	char path[4096], tag[9], stamp[9];
+	char path[4096], name[SP_KEYID_MAX + 4], tag[9], stamp[9];
+	struct stat st;
 	size_t len = 0;
 	int fd, rc = SP_OK;
 
-	snprintf(path, sizeof(path), "%s/%s.pk", dir, kp->id);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || read_small(fd, buf, sizeof(buf), &len) != 0)
+	snprintf(name, sizeof(name), "%s.pk", kp->id);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open_key_file(dfd, name, path, "the public key", &st, err);
+	if (fd < 0)
+		return fd;
+	if ((st.st_mode & 0022) != 0)
+		rc = sp_error_set(err, SP_EPERM,
+		    "%s: mode %04o lets others replace the public key "
+		    "(chmod 644)",
+		    path, (unsigned)st.st_mode & 07777);
+	else if (read_small(fd, buf, sizeof(buf), &len) != 0)
 		rc = sp_error_set(
 		    err, SP_EIO, "%s: cannot read: %s", path, strerror(errno));
 	else if (decode_pk(buf, len, kp->pk) != SP_OK)
 		rc = sp_error_set(err, SP_EFORMAT,
 		    "%s: not a public key (64 hex characters)", path);
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	if (rc != SP_OK)
 		return rc;
 	pk_tag(kp->pk, tag);
@@ -312,19 +359,15 @@ load_pk(const char *dir, struct sp_keypair *kp, struct sp_error *err)
 
 /* Whether the open .sk may be trusted; gid is -1 when no group may read. */
 static int
-check_sk_file(int fd, const char *path, gid_t gid, struct sp_error *err)
+check_sk_file(
+    const struct stat *st, const char *path, gid_t gid, struct sp_error *err)
 {
-	struct stat st;
-	unsigned mode;
+	unsigned mode = (unsigned)st->st_mode & 07777;
 
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return sp_error_set(
-		    err, SP_EPERM, "%s: not a regular file", path);
-	mode = (unsigned)st.st_mode & 07777;
-	if (st.st_uid != geteuid() && st.st_uid != 0 && geteuid() != 0)
+	if (st->st_uid != geteuid() && st->st_uid != 0 && geteuid() != 0)
 		return sp_error_set(err, SP_EPERM,
 		    "%s: owned by uid %u, neither this user nor root", path,
-		    (unsigned)st.st_uid);
+		    (unsigned)st->st_uid);
 	if (mode & 0007)
 		return sp_error_set(err, SP_EPERM,
 		    "%s: mode %04o lets others use the secret key (chmod 600)",
@@ -334,33 +377,33 @@ check_sk_file(int fd, const char *path, gid_t gid, struct sp_error *err)
 		    "%s: mode %04o lets the group read the secret key and no "
 		    "keys_group is set (chmod 600)",
 		    path, mode);
-	if ((mode & 0030) != 0 || ((mode & 0070) != 0 && st.st_gid != gid))
+	if ((mode & 0030) != 0 || ((mode & 0070) != 0 && st->st_gid != gid))
 		return sp_error_set(err, SP_EPERM,
 		    "%s: mode %04o group %u: only keys_group (gid %u) may "
 		    "read it, and only read (chmod 640)",
-		    path, mode, (unsigned)st.st_gid, (unsigned)gid);
-	if (st.st_size != SP_SK_BYTES)
+		    path, mode, (unsigned)st->st_gid, (unsigned)gid);
+	if (st->st_size != SP_SK_BYTES)
 		return sp_error_set(err, SP_EFORMAT,
 		    "%s: not a secret key (%d bytes)", path, SP_SK_BYTES);
 	return SP_OK;
 }
 
 static int
-load_sk(const char *dir, struct sp_keypair *kp, gid_t gid, struct sp_error *err)
+load_sk(int dfd, const char *dir, struct sp_keypair *kp, gid_t gid,
+    struct sp_error *err)
 {
 	unsigned char check[SP_PK_BYTES];
-	char path[4096];
+	char path[4096], name[SP_KEYID_MAX + 4];
+	struct stat st;
 	size_t len = 0;
 	int fd, rc;
 
-	snprintf(path, sizeof(path), "%s/%s.sk", dir, kp->id);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	snprintf(name, sizeof(name), "%s.sk", kp->id);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open_key_file(dfd, name, path, "the secret key", &st, err);
 	if (fd < 0)
-		return sp_error_set(err,
-		    errno == ENOENT ? SP_ENOTFOUND : SP_EIO,
-		    "%s: cannot open the secret key: %s", path,
-		    strerror(errno));
-	rc = check_sk_file(fd, path, gid, err);
+		return fd;
+	rc = check_sk_file(&st, path, gid, err);
 	if (rc != SP_OK)
 		goto out;
 	kp->sk = sodium_malloc(SP_SK_BYTES + 1);
@@ -392,15 +435,21 @@ by_id_newest_first(const void *a, const void *b)
 
 /* Fills kr with one entry per KEYID.pk in dir, newest first. */
 static int
-list_pairs(const char *dir, struct sp_keyring *kr, struct sp_error *err)
+list_pairs(
+    int dfd, const char *dir, struct sp_keyring *kr, struct sp_error *err)
 {
-	DIR *d = opendir(dir);
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 	size_t cap = 0;
 
-	if (d == NULL)
-		return sp_error_set(
+	if (d == NULL) {
+		sp_error_set(
 		    err, SP_EIO, "keys_dir %s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return SP_EIO;
+	}
 	while ((e = readdir(d)) != NULL) {
 		size_t n = strlen(e->d_name);
 		char id[ID_HEX + 1];
@@ -437,15 +486,57 @@ list_pairs(const char *dir, struct sp_keyring *kr, struct sp_error *err)
 	return SP_OK;
 }
 
+/* Opens keys_dir once, so that every file below is read from the folder
+ * that was checked. */
+static int
+open_keys_dir(const char *dir, int *dfd, struct sp_error *err)
+{
+	struct stat st;
+	int rc;
+
+	*dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dfd < 0 || fstat(*dfd, &st) != 0)
+		rc = sp_error_set(
+		    err, SP_EIO, "keys_dir %s: %s", dir, strerror(errno));
+	else
+		rc = dir_mode_ok(dir, &st, err);
+	if (rc != SP_OK && *dfd >= 0) {
+		close(*dfd);
+		*dfd = -1;
+	}
+	return rc;
+}
+
+/* Loads the public key of every pair listed in kr, and the secret key
+ * when with_secret. */
+static int
+load_pairs(int dfd, const char *dir, struct sp_keyring *kr, bool with_secret,
+    gid_t gid, struct sp_error *err)
+{
+	struct stat st;
+	char name[SP_KEYID_MAX + 4];
+	size_t i;
+	int rc = SP_OK;
+
+	for (i = 0; rc == SP_OK && i < kr->n; i++) {
+		struct sp_keypair *kp = &kr->keys[i];
+
+		rc = load_pk(dfd, dir, kp, err);
+		snprintf(name, sizeof(name), "%s.sk", kp->id);
+		kp->sk_present = fstatat(dfd, name, &st, 0) == 0;
+		if (rc == SP_OK && with_secret)
+			rc = load_sk(dfd, dir, kp, gid, err);
+	}
+	return rc;
+}
+
 int
 sp_keyring_load_group(const char *dir, bool with_secret, const char *group,
     struct sp_keyring **out, struct sp_error *err)
 {
-	struct sp_keyring *kr;
+	struct sp_keyring *kr = NULL;
 	gid_t gid = (gid_t)-1;
-	char path[4096];
-	size_t i;
-	int rc;
+	int dfd = -1, rc;
 
 	*out = NULL;
 	if (sodium_init() < 0)
@@ -453,19 +544,18 @@ sp_keyring_load_group(const char *dir, bool with_secret, const char *group,
 	if (with_secret && group != NULL &&
 	    (rc = gid_of(group, &gid, err)) != SP_OK)
 		return rc;
+	if ((rc = open_keys_dir(dir, &dfd, err)) != SP_OK)
+		return rc;
 	kr = calloc(1, sizeof(*kr));
-	if (kr == NULL)
-		return sp_error_set(err, SP_ENOMEM, "out of memory");
-	rc = list_pairs(dir, kr, err);
-	for (i = 0; rc == SP_OK && i < kr->n; i++) {
-		struct sp_keypair *kp = &kr->keys[i];
-
-		rc = load_pk(dir, kp, err);
-		snprintf(path, sizeof(path), "%s/%s.sk", dir, kp->id);
-		kp->sk_present = access(path, F_OK) == 0;
-		if (rc == SP_OK && with_secret)
-			rc = load_sk(dir, kp, gid, err);
+	if (kr == NULL) {
+		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
+		goto out;
 	}
+	rc = list_pairs(dfd, dir, kr, err);
+	if (rc == SP_OK)
+		rc = load_pairs(dfd, dir, kr, with_secret, gid, err);
+out:
+	close(dfd);
 	if (rc != SP_OK) {
 		sp_keyring_free(kr);
 		return rc;

@@ -75,8 +75,11 @@ sp_vlog(int prio, const char *qid, const char *fmt, va_list ap)
 
 	if (prio > atomic_load(&log_level))
 		return;
-	n = snprintf(line, sizeof(line), "%s: ", qid != NULL ? qid : "-");
-	if (n < 0)
+	/* the queue id comes from the MTA: capped like any outside field,
+	 * so that the message always has room after it */
+	n = snprintf(line, sizeof(line), "%.*s: ", SP_LOG_FIELD_MAX,
+	    qid != NULL ? qid : "-");
+	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 

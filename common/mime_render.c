@@ -38,8 +38,7 @@ struct buf {
 };
 
 struct view_priv {
-	GMimeMessage *msg;
-	GMimeObject *fake; /* a top-level part when there is no message */
+	GMimeMessage *msg; /* referenced: the attachments point into it */
 };
 
 /* State of one walk over a message's MIME tree. */
@@ -253,6 +252,42 @@ decoded_size(GMimeObject *obj)
 	return n;
 }
 
+/* Line ends of a body made "\n", whatever the message used on the wire. */
+static void
+crlf_to_lf(struct buf *b)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < b->len; i++)
+		if (!(b->p[i] == '\r' && i + 1 < b->len && b->p[i + 1] == '\n'))
+			b->p[j++] = b->p[i];
+	b->len = j;
+	if (b->p != NULL)
+		b->p[j] = '\0';
+}
+
+/* The charset an HTML part names in a <meta> near its start (for a part
+ * whose Content-Type has none), into buf; NULL if there is none. */
+static const char *
+meta_charset(const char *html, size_t len, char *buf, size_t size)
+{
+	const char *p, *end = html + (len < 2048 ? len : 2048);
+	size_t n = 0;
+
+	for (p = html; p + 8 <= end; p++)
+		if (g_ascii_strncasecmp(p, "charset=", 8) == 0)
+			break;
+	if (p + 8 > end)
+		return NULL;
+	for (p += 8; p < end && (*p == '"' || *p == '\'' || *p == ' '); p++)
+		;
+	while (p < end && n + 1 < size &&
+	    (g_ascii_isalnum(*p) || strchr("-_.:", *p) != NULL))
+		buf[n++] = *p++;
+	buf[n] = '\0';
+	return n > 0 ? buf : NULL;
+}
+
 static int
 add_body(struct walk *w, GMimeObject *obj, bool html)
 {
@@ -262,11 +297,16 @@ add_body(struct walk *w, GMimeObject *obj, bool html)
 	struct buf t = { 0 };
 	const char *cs =
 	    g_mime_object_get_content_type_parameter(obj, "charset");
+	const char *data = a && a->len ? (const char *)a->data : "";
+	size_t len = a ? a->len : 0;
+	char meta[40];
 	int rc;
 
-	rc = to_utf8(
-	    &t, a && a->len ? (const char *)a->data : "", a ? a->len : 0, cs);
+	if (cs == NULL && html)
+		cs = meta_charset(data, len, meta, sizeof(meta));
+	rc = to_utf8(&t, data, len, cs);
 	g_object_unref(mem);
+	crlf_to_lf(&t);
 	/* parts of one body are set apart by a blank line */
 	if (rc == SP_OK && !html && b->len > 0)
 		rc = body_add(w, b, "\n\n", b->p[b->len - 1] == '\n' ? 1 : 2);
@@ -482,6 +522,10 @@ fill_attachment(struct walk *w, struct sp_mime_attachment *a, GMimeObject *obj,
 	for (p = a->content_type; p != NULL && *p != '\0'; p++)
 		*p = g_ascii_tolower(*p);
 	a->content_id = dup_clean(g_mime_object_get_content_id(obj), &rc);
+	if (a->content_id != NULL && a->content_id[0] == '\0') {
+		free(a->content_id);
+		a->content_id = NULL;
+	}
 	a->orig_filename = dup_clean(given_filename(obj), &rc);
 	a->filename =
 	    safe_filename(a->orig_filename, a->content_type, a->index);
@@ -1071,9 +1115,10 @@ sp_mime_attachment_read(const struct sp_mime_view *v, size_t idx, size_t max,
 	return SP_OK;
 }
 
-/* cid with "cid:", <> and %-escapes taken off, into a new string. */
+/* cid with "cid:" and <> taken off, and %-escapes decoded if unescape,
+ * into a new string (NULL if out of memory or a bad escape). */
 static char *
-cid_normalize(const char *cid)
+cid_normalize(const char *cid, bool unescape)
 {
 	char *s, *d;
 	size_t n;
@@ -1082,8 +1127,9 @@ cid_normalize(const char *cid)
 		cid += 4;
 	if (*cid == '<')
 		cid++;
-	if ((s = g_uri_unescape_string(cid, NULL)) == NULL)
-		s = g_strdup(cid);
+	s = unescape ? g_uri_unescape_string(cid, NULL) : g_strdup(cid);
+	if (s == NULL)
+		return NULL;
 	n = strlen(s);
 	if (n > 0 && s[n - 1] == '>')
 		s[n - 1] = '\0';
@@ -1092,24 +1138,40 @@ cid_normalize(const char *cid)
 	return d;
 }
 
+static long
+cid_lookup(const struct sp_mime_view *v, const char *want,
+    int (*cmp)(const char *, const char *))
+{
+	size_t i;
+
+	for (i = 0; i < v->natt; i++)
+		if (v->att[i].content_id != NULL &&
+		    cmp(v->att[i].content_id, want) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Content-IDs are matched as given, then without "cid:" and <>, then
+ * with %-escapes decoded too (as in a cid: URL, RFC 2392); then all of
+ * these again ignoring ASCII case. */
 long
 sp_mime_find_cid(const struct sp_mime_view *v, const char *cid)
 {
-	char *want;
-	size_t i;
+	char *want[3];
 	long found = -1;
+	int k;
 
-	if (v == NULL || cid == NULL || (want = cid_normalize(cid)) == NULL)
+	if (v == NULL || cid == NULL)
 		return -1;
-	for (i = 0; i < v->natt && found < 0; i++)
-		if (v->att[i].content_id != NULL &&
-		    strcmp(v->att[i].content_id, want) == 0)
-			found = (long)i;
-	for (i = 0; i < v->natt && found < 0 && *want != '\0'; i++)
-		if (v->att[i].content_id != NULL &&
-		    g_ascii_strcasecmp(v->att[i].content_id, want) == 0)
-			found = (long)i;
-	free(want);
+	want[0] = strdup(cid);
+	want[1] = cid_normalize(cid, false);
+	want[2] = cid_normalize(cid, true);
+	for (k = 0; k < 6 && found < 0; k++)
+		if (want[k % 3] != NULL && *want[k % 3] != '\0')
+			found = cid_lookup(v, want[k % 3],
+			    k < 3 ? strcmp : g_ascii_strcasecmp);
+	for (k = 0; k < 3; k++)
+		free(want[k]);
 	return found;
 }
 
@@ -1152,4 +1214,28 @@ out:
 	g_free(b64);
 	free(data);
 	return uri;
+}
+
+char *
+sp_mime_cid_url(void *ctx, const char *cid)
+{
+	const struct sp_mime_cid_map *m = ctx;
+	const struct sp_mime_attachment *a;
+	char *url = NULL;
+	long idx;
+	size_t n;
+
+	if (m == NULL || (idx = sp_mime_find_cid(m->view, cid)) < 0)
+		return NULL;
+	a = &m->view->att[idx];
+	if (m->inline_max > 0 &&
+	    (url = sp_mime_image_data_uri(
+	         m->view, (size_t)idx, m->inline_max)) != NULL)
+		return url;
+	if (m->url_prefix == NULL || strncmp(a->content_type, "image/", 6) != 0)
+		return NULL;
+	n = strlen(m->url_prefix) + 24;
+	if ((url = malloc(n)) != NULL)
+		snprintf(url, n, "%s%ld", m->url_prefix, idx);
+	return url;
 }

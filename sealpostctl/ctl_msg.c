@@ -27,7 +27,8 @@
 struct list_filter {
 	const char *sender; /* "" matches the null sender */
 	const char *rcpt;
-	int64_t since, until; /* 0: no bound */
+	int64_t since, until;
+	bool has_since, has_until; /* 1970-01-01 is a bound too */
 	const char *state;
 	int64_t now;
 };
@@ -50,9 +51,9 @@ list_match(const struct list_filter *f, const struct sp_msg_meta *m)
 
 	if (f->sender && strcasecmp(f->sender, m->sender ? m->sender : ""))
 		return false;
-	if (f->since && m->created < f->since)
+	if (f->has_since && m->created < f->since)
 		return false;
-	if (f->until && m->created > f->until)
+	if (f->has_until && m->created > f->until)
 		return false;
 	if (f->state && strcmp(f->state, ctl_state_name(m, f->now)) != 0)
 		return false;
@@ -263,7 +264,8 @@ list_options(int argc, char **argv, struct list_filter *f, bool *json)
 			ctl_warn(
 			    "--%s: %s", c == 's' ? "since" : "until", err.msg);
 			return CTL_USAGE;
-		}
+		} else
+			*(c == 's' ? &f->has_since : &f->has_until) = true;
 	}
 	for (i = 0; f->state && i < 4; i++)
 		if (strcmp(f->state, list_states[i]) == 0)

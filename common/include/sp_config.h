@@ -94,8 +94,9 @@ struct sp_config {
 
 /* Loads and checks path.  On success *out is a new config (free with
  * sp_config_free) and SP_OK is returned; on failure every problem is in
- * diag and SP_ECONFIG is returned (SP_EIO when the file cannot be read,
- * also reported in diag). */
+ * diag and SP_ECONFIG is returned (SP_EIO when the file cannot be read
+ * or is not a regular file, also reported in diag).  A file writable by
+ * every user is refused (SP_ECONFIG); text values must be UTF-8. */
 int sp_config_load(const char *path, struct sp_config **out,
     struct sp_diag *diag) SP_MUST_CHECK;
 /* The same from a buffer; name is used in messages as the file name. */

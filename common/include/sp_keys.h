@@ -15,6 +15,12 @@
  * hard link to the final name, so an existing pair is never overwritten)
  * and the secret key first, so a .pk never exists without its .sk.
  *
+ * keys_dir must not be writable by group or others (anyone who may add a
+ * file there could add a newer pair, and every message would be sealed
+ * to it), nor may a .pk be; keygen and the loaders refuse such a folder
+ * or file with SP_EPERM.  Key files are opened without following links
+ * and must be regular files.
+ *
  * The milter loads public keys only.  With secrets, every .sk is checked
  * before it is read: a regular file, owned by the reader or root (root
  * reads files of any owner, such as the portal user's), not

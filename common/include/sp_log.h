@@ -4,7 +4,7 @@
  * a program runs in the foreground.
  *
  * Each per-message line starts with the queue id (or "-" when there is
- * none), then stable key=value fields:
+ * none; cut to SP_LOG_FIELD_MAX bytes), then stable key=value fields:
  *     sp_log(LOG_INFO, qid, "action=sealed rule=%s id=%s size=%zu", ...);
  * Text that comes from outside (addresses, header values, rule names
  * taken from files) goes through sp_log_clean() first: capped in length,

@@ -13,8 +13,8 @@
  *   - the text body and the HTML body, both converted to valid UTF-8 from
  *     their declared charset (an unknown charset is read as UTF-8 if it is
  *     valid, else windows-1252; bad bytes become U+FFFD; NUL bytes become
- *     U+FFFD so the bodies are also safe C strings).  The HTML is NOT
- *     sanitized here: pass it to sp_html_sanitize();
+ *     U+FFFD so the bodies are also safe C strings; CRLF becomes LF).
+ *     The HTML is NOT sanitized here: pass it to sp_html_sanitize();
  *   - the attachments: every leaf part that is not shown as a body, with a
  *     safe download name, its type, decoded size, inline flag and
  *     Content-ID.  An attached message (message/rfc822) is listed as an
@@ -116,10 +116,13 @@ int sp_mime_view_new(const char *buf, size_t len,
     struct sp_error *err) SP_MUST_CHECK;
 void sp_mime_view_free(struct sp_mime_view *v);
 
-/* Decoded bytes of attachment idx (for message/rfc822: the message as
- * bytes).  Calls sink(ctx, data, len) for each chunk; a sink returning
- * non-zero stops the copy and that value is returned.  SP_ENOTFOUND for a
- * bad index. */
+/* Decoded bytes of attachment idx (for an attached message that GMime
+ * parsed: the message as GMime writes it back, which may differ from the
+ * original in line ends and folding).  Calls sink(ctx, data, len) for each
+ * chunk of at most 64 KiB; a sink returning non-zero stops the copy and
+ * that value is returned.  SP_ENOTFOUND for a bad index.  The part is
+ * decoded into memory first (its size is bounded by the message's), then
+ * handed out in chunks. */
 typedef int (*sp_mime_sink)(void *ctx, const char *data, size_t len);
 int sp_mime_attachment_write(const struct sp_mime_view *v, size_t idx,
     sp_mime_sink sink, void *ctx, struct sp_error *err) SP_MUST_CHECK;
@@ -140,5 +143,19 @@ long sp_mime_find_cid(const struct sp_mime_view *v, const char *cid);
  * if it is not such an image, too big, or memory ran out. */
 char *sp_mime_image_data_uri(
     const struct sp_mime_view *v, size_t idx, size_t max);
+
+/* A ready-made cid: hook for sp_html_sanitize() (an sp_html_cid_fn; ctx
+ * is a struct sp_mime_cid_map).  The image whose Content-ID is cid
+ * becomes a data: URI if it is a real PNG, GIF, JPEG or WebP of at most
+ * inline_max bytes; else, if url_prefix is set and the part is an
+ * "image/" type, url_prefix followed by its index ("/m/ID/att/" gives
+ * "/m/ID/att/3"; the sanitizer accepts only paths starting with one "/").
+ * Returns a malloc'd URL, or NULL (no such part, or not shown). */
+struct sp_mime_cid_map {
+	const struct sp_mime_view *view;
+	size_t inline_max;
+	const char *url_prefix;
+};
+char *sp_mime_cid_url(void *ctx, const char *cid);
 
 #endif

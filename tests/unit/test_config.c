@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -116,6 +117,18 @@ static const struct {
 	    "t.conf:1: continuation line without a key above it" },
 	{ "NUL byte in a line", URL "brand_name = a\0b\n",
 	    "t.conf:2: the line holds a NUL byte" },
+	{ "Latin-1 byte is not UTF-8", URL "brand_name = caf\xe9\n",
+	    "t.conf:2: brand_name: \"caf?\" is not valid UTF-8" },
+	{ "overlong slash is not UTF-8",
+	    URL "brand_footer = a\xc0\xaf"
+	        "b\n",
+	    "t.conf:2: brand_footer: \"a??b\" is not valid UTF-8" },
+	{ "surrogate is not UTF-8", URL "brand_name = \xed\xa0\x80\n",
+	    "is not valid UTF-8" },
+	{ "cut sequence is not UTF-8", URL "brand_name = ab\xe2\x82\n",
+	    "is not valid UTF-8" },
+	{ "8-bit byte in a path", URL "store_path = /var/\xff\n",
+	    "t.conf:2: store_path: \"/var/?\" is not valid UTF-8" },
 	{ "missing required key", "brand_name = x\n",
 	    "t.conf: missing required key portal_url" },
 	{ "map size above max size",
@@ -287,6 +300,65 @@ continuation_lines_join_with_one_space(void **state)
 	CHECK_STR(cfg->brand_name, "Acme");
 	sp_config_free(cfg);
 	sp_diag_cleanup(&d);
+}
+
+/* head, n copies of piece, then tail; NUL-terminated, caller frees. */
+static char *
+repeat(const char *head, const char *piece, size_t n, const char *tail)
+{
+	size_t hl = strlen(head), pl = strlen(piece), tl = strlen(tail), i;
+	char *t = malloc(hl + n * pl + tl + 1);
+
+	assert_non_null(t);
+	memcpy(t, head, hl);
+	for (i = 0; i < n; i++)
+		memcpy(t + hl + i * pl, piece, pl);
+	memcpy(t + hl + n * pl, tail, tl + 1);
+	return t;
+}
+
+/* Oversized input gives one clear error each, not one per line, and no
+ * value is cut silently. */
+static void
+huge_lines_and_deep_continuations_are_refused_once(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *head;
+		const char *piece;
+		size_t n;
+		const char *tail;
+		const char *want;
+	} cases[] = {
+		{ "100 KB value on one line", URL "brand_footer = ", "x",
+		    100000, "\n",
+		    "t.conf:2: brand_footer: the value is longer than 4096 "
+		    "bytes" },
+		{ "100000 continuation lines", URL "brand_footer = a\n", " b\n",
+		    100000, "",
+		    "t.conf:2: brand_footer: the value is longer than 4096 "
+		    "bytes" },
+		{ "key of 200 characters", URL, "k", 200, " = 1\n",
+		    "t.conf:2: expected a key name before '='" },
+	};
+	struct sp_config *cfg;
+	struct sp_diag d;
+	char *text;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("case: %s\n", cases[i].name);
+		text = repeat(
+		    cases[i].head, cases[i].piece, cases[i].n, cases[i].tail);
+		cfg = NULL;
+		CHECK_INT(parse(text, &cfg, &d), SP_ECONFIG);
+		assert_null(cfg);
+		CHECK_INT(d.total, 1);
+		CHECK_STR(d.msgs[0], cases[i].want);
+		sp_diag_cleanup(&d);
+		free(text);
+	}
 }
 
 static const struct {
@@ -509,6 +581,105 @@ load_reads_a_file_and_names_it(void **state)
 }
 
 static void
+utf8_values_are_kept(void **state)
+{
+	struct sp_config *cfg = NULL;
+	struct sp_diag d;
+
+	(void)state;
+	CHECK_INT(parse(URL "brand_name = Caf\xc3\xa9 \xe2\x82\xac "
+	                    "\xf0\x9f\x94\x92\n",
+	              &cfg, &d),
+	    SP_OK);
+	CHECK_STR(cfg->brand_name, "Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92");
+	sp_config_free(cfg);
+	sp_diag_cleanup(&d);
+}
+
+/* Writes text to a new file of the given mode; returns its path. */
+static char *
+config_file(const char *text, mode_t mode)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/sp_config_XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_true(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+	return path;
+}
+
+static const struct {
+	const char *name;
+	mode_t mode;
+	int rc;
+} file_mode_cases[] = {
+	{ "private file loads", 0600, SP_OK },
+	{ "file readable by all loads", 0644, SP_OK },
+	{ "group writable file loads", 0664, SP_OK },
+	{ "world writable file refused", 0666, SP_ECONFIG },
+	{ "world writable only refused", 0602, SP_ECONFIG },
+};
+
+/* Whoever may write the config may point keys_dir at a key of theirs. */
+static void
+config_writable_by_everyone_is_refused(void **state)
+{
+	struct sp_config *cfg;
+	struct sp_diag d;
+	char *path;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(file_mode_cases) / sizeof(file_mode_cases[0]);
+	     i++) {
+		print_message("case: %s\n", file_mode_cases[i].name);
+		path = config_file(URL, file_mode_cases[i].mode);
+		sp_diag_init(&d);
+		cfg = NULL;
+		CHECK_INT(
+		    sp_config_load(path, &cfg, &d), file_mode_cases[i].rc);
+		if (file_mode_cases[i].rc != SP_OK) {
+			assert_null(cfg);
+			CHECK_INT(d.n, 1);
+			CHECK_CONTAINS(d.msgs[0], path);
+			CHECK_CONTAINS(d.msgs[0], "writable by every user");
+		}
+		sp_config_free(cfg);
+		sp_diag_cleanup(&d);
+		unlink(path);
+	}
+}
+
+/* A FIFO as config is refused at once, not waited on; the alarm turns a
+ * hang into a failure. */
+static void
+config_that_is_a_fifo_is_refused(void **state)
+{
+	char path[64] = "/tmp/sp_config_fifo_XXXXXX";
+	struct sp_config *cfg = NULL;
+	struct sp_diag d;
+
+	(void)state;
+	assert_non_null(mkdtemp(path));
+	strncat(path, "/f", sizeof(path) - strlen(path) - 1);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	sp_diag_init(&d);
+	alarm(10);
+	CHECK_INT(sp_config_load(path, &cfg, &d), SP_EIO);
+	alarm(0);
+	assert_null(cfg);
+	CHECK_CONTAINS(d.msgs[0], "not a regular file");
+	sp_diag_cleanup(&d);
+	unlink(path);
+	path[strlen(path) - 2] = '\0';
+	rmdir(path);
+}
+
+static void
 table_names_are_unique_and_documented_types_known(void **state)
 {
 	const struct sp_config_key *keys;
@@ -632,12 +803,17 @@ main(void)
 		cmocka_unit_test(defaults_fill_every_unset_key),
 		cmocka_unit_test(values_are_parsed_by_type),
 		cmocka_unit_test(continuation_lines_join_with_one_space),
+		cmocka_unit_test(
+		    huge_lines_and_deep_continuations_are_refused_once),
 		cmocka_unit_test(sizes_take_binary_suffixes),
 		cmocka_unit_test(durations_take_units_and_print_back),
 		cmocka_unit_test(sockets_are_unix_paths_or_ip_literals),
 		cmocka_unit_test(printed_config_parses_back_the_same),
 		cmocka_unit_test(verbose_print_says_where_values_come_from),
 		cmocka_unit_test(load_reads_a_file_and_names_it),
+		cmocka_unit_test(utf8_values_are_kept),
+		cmocka_unit_test(config_writable_by_everyone_is_refused),
+		cmocka_unit_test(config_that_is_a_fifo_is_refused),
 		cmocka_unit_test(
 		    table_names_are_unique_and_documented_types_known),
 		cmocka_unit_test(every_key_is_documented_in_the_man_page),

@@ -331,6 +331,8 @@ list_filters_select_the_matching_messages(void **state)
 		    B_EXPIRED | B_NULLSND },
 		{ "since and until", { "--since", "-4d", "--until", "-1d" },
 		    B_ACTIVE | B_REVOKED },
+		{ "until the epoch is a bound too", { "--until", "1970-01-01" },
+		    0 },
 		{ "state active", { "--state", "active" },
 		    B_ACTIVE | B_RECENT | B_NULLSND },
 		{ "state expired", { "--state", "expired" }, B_EXPIRED },

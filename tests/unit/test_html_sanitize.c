@@ -317,29 +317,52 @@ deep_nesting_cut_at_max_depth(void **state)
 }
 
 static void
-very_deep_tree_within_tag_cap_does_not_crash(void **state)
+nesting_estimate_refuses_before_parsing(void **state)
 {
-	char *in = repeat("<b>", 39000);
+	static const struct {
+		const char *name, *unit;
+		size_t n;
+		int want;
+	} t[] = {
+		{ "deep_but_under_estimate_parses", "<div>", 1990, SP_OK },
+		{ "unclosed_inline_over_estimate_refused", "<b>x</p>", 2001,
+		    SP_ETOOBIG },
+		{ "nested_tables_over_estimate_refused", "<table><tr><td>",
+		    2001, SP_ETOOBIG },
+		{ "many_unclosed_paragraphs_parse", "<p>x", 30000, SP_OK },
+		{ "balanced_tags_parse", "<span>x</span>", 30000, SP_OK },
+	};
 	struct sp_html_result r;
+	struct sp_error e;
+	size_t i;
+	char *in;
+	int rc;
 
 	(void)state;
-	assert_int_equal(
-	    sp_html_sanitize(in, strlen(in), NULL, &r, NULL), SP_OK);
-	CHECK_INT(r.depth_cut, 1);
-	sp_html_result_cleanup(&r);
-	free(in);
+	for (i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		in = repeat(t[i].unit, t[i].n);
+		rc = sp_html_sanitize(in, strlen(in), NULL, &r, &e);
+		if (rc != t[i].want)
+			fail_msg(
+			    "%s: got %d, want %d", t[i].name, rc, t[i].want);
+		if (rc == SP_OK)
+			sp_html_result_cleanup(&r);
+		else
+			CHECK_CONTAINS(e.msg, "nested more than 2000");
+		free(in);
+	}
 }
 
 static void
 too_many_tags_refused(void **state)
 {
-	char *in = repeat("<i>", 40001);
+	char *in = repeat("<i></i>", 40001);
 	struct sp_html_result r;
 	struct sp_error e;
 
 	(void)state;
 	CHECK_INT(sp_html_sanitize(in, strlen(in), NULL, &r, &e), SP_ETOOBIG);
-	CHECK_CONTAINS(e.msg, "tags");
+	CHECK_CONTAINS(e.msg, "more than 40000 tags");
 	assert_null(r.html);
 	free(in);
 }
@@ -409,7 +432,7 @@ main(void)
 		cmocka_unit_test(cid_images_go_through_the_hook),
 		cmocka_unit_test(cid_image_without_hook_dropped),
 		cmocka_unit_test(deep_nesting_cut_at_max_depth),
-		cmocka_unit_test(very_deep_tree_within_tag_cap_does_not_crash),
+		cmocka_unit_test(nesting_estimate_refuses_before_parsing),
 		cmocka_unit_test(too_many_tags_refused),
 		cmocka_unit_test(input_and_output_caps_refuse),
 		cmocka_unit_test(document_mode_declares_utf8),

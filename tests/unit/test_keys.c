@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -404,6 +405,178 @@ key_ids_are_sixteen_lowercase_hex(void **state)
 		CHECK_INT(sp_keys_id_valid(id_cases[i].id), id_cases[i].valid);
 }
 
+static const struct {
+	const char *name;
+	unsigned mode;
+	int rc;
+} dir_mode_cases[] = {
+	{ "private dir accepted", 0700, SP_OK },
+	{ "dir readable by all accepted", 0755, SP_OK },
+	{ "group writable dir refused", 0775, SP_EPERM },
+	{ "world writable dir refused", 0777, SP_EPERM },
+	{ "sticky world writable dir refused", 01777, SP_EPERM },
+};
+
+/* Whoever may add files to keys_dir may add a newer pair, and the milter
+ * would seal every message to it. */
+static void
+keys_dir_writable_by_others_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct sp_keyring *kr;
+	struct sp_error err;
+	char id[SP_KEYID_MAX], want[128];
+	size_t i;
+	int secret;
+
+	write_pair(f, 0x60000000, id);
+	for (i = 0; i < sizeof(dir_mode_cases) / sizeof(dir_mode_cases[0]);
+	     i++) {
+		for (secret = 0; secret < 2; secret++) {
+			print_message("case: %s, secrets %d\n",
+			    dir_mode_cases[i].name, secret);
+			assert_int_equal(
+			    chmod(f->dir, dir_mode_cases[i].mode), 0);
+			kr = NULL;
+			err.msg[0] = '\0';
+			CHECK_INT(sp_keyring_load(f->dir, secret, &kr, &err),
+			    dir_mode_cases[i].rc);
+			sp_keyring_free(kr);
+			if (dir_mode_cases[i].rc == SP_OK)
+				continue;
+			snprintf(want, sizeof(want), "keys_dir %s: mode %04o",
+			    f->dir, dir_mode_cases[i].mode);
+			CHECK_CONTAINS(err.msg, want);
+		}
+	}
+	/* keygen refuses such a folder too, rather than make a pair the
+	 * readers will refuse */
+	assert_int_equal(chmod(f->dir, 0777), 0);
+	CHECK_INT(
+	    sp_keys_generate(f->dir, NULL, id, sizeof(id), &err), SP_EPERM);
+	CHECK_CONTAINS(err.msg, "mode 0777");
+	assert_int_equal(chmod(f->dir, 0700), 0);
+}
+
+static const struct {
+	const char *name;
+	unsigned mode;
+	int rc;
+} pk_mode_cases[] = {
+	{ "0644 accepted", 0644, SP_OK },
+	{ "0444 accepted", 0444, SP_OK },
+	{ "group writable refused", 0664, SP_EPERM },
+	{ "world writable refused", 0646, SP_EPERM },
+};
+
+/* A public key's id holds only 32 bits of its hash: a .pk that others
+ * may rewrite could be swapped for one of theirs with the same id. */
+static void
+public_key_writable_by_others_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct sp_keyring *kr;
+	struct sp_error err;
+	char id[SP_KEYID_MAX];
+	size_t i;
+
+	write_pair(f, 0x60000000, id);
+	for (i = 0; i < sizeof(pk_mode_cases) / sizeof(pk_mode_cases[0]); i++) {
+		print_message("case: %s\n", pk_mode_cases[i].name);
+		assert_int_equal(
+		    chmod(file_in(f, id, "pk"), pk_mode_cases[i].mode), 0);
+		kr = NULL;
+		err.msg[0] = '\0';
+		CHECK_INT(sp_keyring_load(f->dir, false, &kr, &err),
+		    pk_mode_cases[i].rc);
+		sp_keyring_free(kr);
+		if (pk_mode_cases[i].rc != SP_OK) {
+			CHECK_CONTAINS(err.msg, file_in(f, id, "pk"));
+			CHECK_CONTAINS(err.msg, "chmod 644");
+		}
+	}
+}
+
+/* A FIFO (or any other non-file) named like a key is refused at once:
+ * opening it must not wait for a writer that never comes.  The alarm
+ * turns a hang into a failure. */
+static void
+fifo_in_place_of_a_key_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct sp_keyring *kr = NULL;
+	struct sp_error err;
+	char id[SP_KEYID_MAX];
+
+	write_pair(f, 0x60000000, id);
+	alarm(10);
+	assert_int_equal(unlink(file_in(f, id, "sk")), 0);
+	assert_int_equal(mkfifo(file_in(f, id, "sk"), 0600), 0);
+	CHECK_INT(sp_keyring_load(f->dir, true, &kr, &err), SP_EPERM);
+	CHECK_CONTAINS(err.msg, "not a regular file");
+
+	assert_int_equal(unlink(file_in(f, id, "pk")), 0);
+	assert_int_equal(mkfifo(file_in(f, id, "pk"), 0644), 0);
+	CHECK_INT(sp_keyring_load(f->dir, false, &kr, &err), SP_EPERM);
+	CHECK_CONTAINS(err.msg, file_in(f, id, "pk"));
+	CHECK_CONTAINS(err.msg, "not a regular file");
+	alarm(0);
+	assert_null(kr);
+}
+
+static void
+symlinked_public_key_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct sp_keyring *kr = NULL;
+	struct sp_error err;
+	char id[SP_KEYID_MAX], real[256];
+
+	write_pair(f, 0x60000000, id);
+	snprintf(real, sizeof(real), "%s/real", f->dir);
+	assert_int_equal(rename(file_in(f, id, "pk"), real), 0);
+	assert_int_equal(symlink(real, file_in(f, id, "pk")), 0);
+	CHECK_INT(sp_keyring_load(f->dir, false, &kr, &err), SP_EIO);
+	CHECK_CONTAINS(err.msg, file_in(f, id, "pk"));
+	assert_null(kr);
+}
+
+static const struct {
+	const char *name;
+	size_t size;
+} sk_size_cases[] = {
+	{ "empty", 0 },
+	{ "one byte short", 31 },
+	{ "one byte long", 33 },
+	{ "hex instead of raw", 64 },
+};
+
+static void
+secret_key_of_wrong_size_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct sp_keyring *kr = NULL;
+	struct sp_error err;
+	char id[SP_KEYID_MAX];
+	unsigned char junk[64];
+	size_t i;
+	int fd;
+
+	memset(junk, 0x5a, sizeof(junk));
+	write_pair(f, 0x60000000, id);
+	for (i = 0; i < sizeof(sk_size_cases) / sizeof(sk_size_cases[0]); i++) {
+		print_message("case: %s\n", sk_size_cases[i].name);
+		fd = open(file_in(f, id, "sk"), O_WRONLY | O_TRUNC);
+		assert_true(fd >= 0);
+		assert_true(write(fd, junk, sk_size_cases[i].size) ==
+		    (ssize_t)sk_size_cases[i].size);
+		close(fd);
+		CHECK_INT(sp_keyring_load(f->dir, true, &kr, &err), SP_EFORMAT);
+		CHECK_CONTAINS(err.msg, "not a secret key (32 bytes)");
+		assert_null(kr);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -420,6 +593,11 @@ main(void)
 		T(mismatched_files_are_refused),
 		T(symlinked_secret_is_refused),
 		T(missing_or_empty_dir_is_a_clear_error),
+		T(keys_dir_writable_by_others_is_refused),
+		T(public_key_writable_by_others_is_refused),
+		T(fifo_in_place_of_a_key_is_refused),
+		T(symlinked_public_key_is_refused),
+		T(secret_key_of_wrong_size_is_refused),
 		cmocka_unit_test(key_ids_are_sixteen_lowercase_hex),
 	};
 

@@ -146,6 +146,36 @@ lines_start_with_queue_id_and_stay_one_line(void **state)
 	free(out);
 }
 
+static void
+log_long_queue_id(void)
+{
+	char qid[3 * SP_LOG_LINE_MAX];
+
+	memset(qid, 'Q', sizeof(qid) - 1);
+	qid[sizeof(qid) - 1] = '\0';
+	sp_log_syslog(false);
+	sp_log_open("sp-test", true);
+	sp_log_set_level(LOG_INFO);
+	sp_log(LOG_INFO, qid, "action=%s", "sealed");
+}
+
+/* A queue id is capped like any untrusted field: the line stays in its
+ * buffer and still says what happened. */
+static void
+long_queue_id_is_capped(void **state)
+{
+	char want[SP_LOG_FIELD_MAX + 64], *out;
+
+	(void)state;
+	memset(want, 0, sizeof(want));
+	memcpy(want, "sp-test: ", 9);
+	memset(want + 9, 'Q', SP_LOG_FIELD_MAX);
+	memcpy(want + 9 + SP_LOG_FIELD_MAX, ": action=sealed\n", 17);
+	out = capture_stderr(log_long_queue_id);
+	CHECK_STR(out, want);
+	free(out);
+}
+
 #define THREADS 4
 #define LINES   300
 
@@ -205,6 +235,7 @@ main(void)
 		cmocka_unit_test(level_names_map_to_priorities),
 		cmocka_unit_test(lines_start_with_queue_id_and_stay_one_line),
 		cmocka_unit_test(threads_never_interleave_lines),
+		cmocka_unit_test(long_queue_id_is_capped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
  * stored and converted to CRLF, with specific checks for some of them.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <glib.h>
 
 #include "check.h"
+#include "sp_html_sanitize.h"
 #include "sp_mime_render.h"
 
 /* A one-pixel-ish PNG signature and header start, base64. */
@@ -59,9 +61,9 @@ static const struct body_case body_cases[] = {
 	{ "lf_only_plain_message",
 	    "From: A <a@example.com>\nSubject: =?utf-8?q?h=C3=A9llo?=\n\nbody\n",
 	    "h\xc3\xa9llo", "body\n" },
-	{ "crlf_plain_message",
-	    "From: A <a@example.com>\r\nSubject: hi\r\n\r\nbody\r\n", "hi",
-	    "body" },
+	{ "crlf_line_ends_become_lf",
+	    "From: A <a@example.com>\r\nSubject: hi\r\n\r\nbody\r\nline 2\r\n",
+	    "hi", "body\nline 2\n" },
 	{ "latin1_body_converted",
 	    "Content-Type: text/plain; charset=iso-8859-1\n\ncaf\xe9\n", NULL,
 	    "caf\xc3\xa9" },
@@ -196,6 +198,22 @@ alternative_gives_text_and_html(void **state)
 	CHECK_STR(v->text, "plain");
 	CHECK_STR(v->html, "<p>caf\xc3\xa9</p>");
 	CHECK_INT(v->natt, 0);
+	sp_mime_view_free(v);
+}
+
+static void
+html_meta_charset_used_without_header_charset(void **state)
+{
+	const char *msg = "Content-Type: text/html\n\n"
+	                  "<meta http-equiv=Content-Type content=\"text/html; "
+	                  "charset=koi8-r\"><p>\xd3\xcc\xcf\xd7\xcf</p>\n";
+	struct sp_mime_view *v;
+
+	(void)state;
+	v = view_str(msg);
+	CHECK_CONTAINS(v->html,
+	    "<p>\xd1\x81\xd0\xbb\xd0\xbe\xd0\xb2"
+	    "\xd0\xbe</p>");
 	sp_mime_view_free(v);
 }
 
@@ -476,10 +494,17 @@ limits_reported_in_flags_and_warning(void **state)
 static void
 too_many_containers_shown_as_raw_text(void **state)
 {
-	char *msg = multipart_msg(1100, true);
+	char *msg = multipart_msg(990, true);
 	struct sp_mime_view *v;
 
 	(void)state;
+	/* just under the cap: GMime parses all levels, we show 32 */
+	v = view_of(msg, strlen(msg), NULL);
+	CHECK_INT(v->flags, SP_MIME_DEPTH_LIMIT);
+	sp_mime_view_free(v);
+	g_free(msg);
+
+	msg = multipart_msg(1100, true);
 	v = view_of(msg, strlen(msg), NULL);
 	CHECK_INT(v->flags & SP_MIME_FALLBACK, SP_MIME_FALLBACK);
 	CHECK_CONTAINS(v->text, "boundary=b1099");
@@ -500,6 +525,64 @@ empty_and_bad_arguments(void **state)
 	CHECK_INT(sp_mime_view_new(NULL, 3, NULL, &v, NULL), SP_EINVAL);
 	CHECK_INT(sp_mime_view_new("x", 1, NULL, NULL, NULL), SP_EINVAL);
 	sp_mime_view_free(NULL);
+}
+
+static void *
+view_in_thread(void *arg)
+{
+	const char *msg = "Subject: =?utf-8?q?caf=C3=A9?=\n"
+	                  "Content-Type: text/plain; charset=koi8-r\n\n"
+	                  "\xd3\xcc\xcf\xd7\xcf\n";
+	struct sp_mime_view *v;
+	size_t i;
+
+	for (i = 0; i < 50; i++) {
+		if (sp_mime_view_new(msg, strlen(msg), NULL, &v, NULL) != SP_OK)
+			return arg;
+		if (strcmp(v->subject, "caf\xc3\xa9") != 0 ||
+		    strcmp(v->text,
+		        "\xd1\x81\xd0\xbb\xd0\xbe\xd0\xb2"
+		        "\xd0\xbe\n") != 0) {
+			sp_mime_view_free(v);
+			return arg;
+		}
+		sp_mime_view_free(v);
+	}
+	return NULL;
+}
+
+/* The first use (which initialises GMime) from several threads at once. */
+static void
+views_built_from_threads_at_once(void **state)
+{
+	pthread_t t[4];
+	void *res;
+	int bad = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(
+		    pthread_create(&t[i], NULL, view_in_thread, &bad), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], &res), 0);
+		if (res != NULL)
+			fail_msg("thread %zu: got a wrong view, want the same "
+			         "as alone",
+			    i);
+	}
+}
+
+static size_t
+count_str(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay++;
+	}
+	return n;
 }
 
 /* The corpus folder, or NULL (the caller skips). */
@@ -614,6 +697,22 @@ check_view_sane(const char *name, const struct sp_mime_view *v, int depth)
 	}
 }
 
+/* Every HTML body of the corpus goes through the sanitizer. */
+static void
+check_html_sanitizes(const char *name, const struct sp_mime_view *v)
+{
+	struct sp_html_result r;
+	struct sp_error e;
+
+	if (v->html == NULL)
+		return;
+	if (sp_html_sanitize(v->html, v->html_len, NULL, &r, &e) != SP_OK)
+		fail_msg("%s: sanitizer: got \"%s\", want output", name, e.msg);
+	if (v->html_len > 0 && r.len == 0)
+		fail_msg("%s: sanitizer: got nothing, want some HTML", name);
+	sp_html_result_cleanup(&r);
+}
+
 static bool
 has_content(const struct sp_mime_view *v)
 {
@@ -643,6 +742,7 @@ corpus_every_message_parses(void **state)
 		crlf = to_crlf(msg, len, &clen);
 		v = view_of(msg, len, NULL);
 		check_view_sane(de->d_name, v, 0);
+		check_html_sanitizes(de->d_name, v);
 		if (!has_content(v))
 			fail_msg(
 			    "%s: got an empty view, want something to show",
@@ -822,6 +922,72 @@ corpus_inline_cid_images(void **state)
 	sp_mime_view_free(v);
 }
 
+/* The HTML of a message through the sanitizer with the ready-made cid
+ * hook: small images inline, larger ones by the portal's URL. */
+static void
+cid_hook_feeds_the_sanitizer(void **state)
+{
+	const char *msg =
+	    "Content-Type: multipart/related; boundary=r\n\n"
+	    "--r\nContent-Type: text/html\n\n<img src=\"cid:a@x\">"
+	    "<img src=\"cid:b@x\"><img src=\"cid:zip@x\">"
+	    "<img src=\"cid:nothere@x\"><img src=\"http://t.example/p\">\n"
+	    "--r\nContent-Type: image/png\nContent-ID: <a@x>\n"
+	    "Content-Transfer-Encoding: base64\n\n" PNG_B64 "\n"
+	    "--r\nContent-Type: image/png\nContent-ID: <b@x>\n\n"
+	    "0123456789012345678901234567890123456789\n"
+	    "--r\nContent-Type: application/zip\nContent-ID: <zip@x>\n\n"
+	    "PK\n--r--\n";
+	struct sp_mime_cid_map map = { 0 };
+	struct sp_html_options o = { 0 };
+	struct sp_html_result r;
+	struct sp_mime_view *v;
+
+	(void)state;
+	v = view_str(msg);
+	map.view = v;
+	map.inline_max = 32;
+	map.url_prefix = "/m/ID/att/";
+	o.cid_url = sp_mime_cid_url;
+	o.cid_ctx = &map;
+	assert_int_equal(
+	    sp_html_sanitize(v->html, v->html_len, &o, &r, NULL), SP_OK);
+	CHECK_STR(r.html,
+	    "<img src=\"data:image/png;base64," PNG_B64 "\">"
+	    "<img src=\"/m/ID/att/1\">");
+	CHECK_INT(r.remote_images, 1);
+	sp_html_result_cleanup(&r);
+	sp_mime_view_free(v);
+}
+
+static void
+corpus_inline_images_through_the_sanitizer(void **state)
+{
+	struct sp_mime_cid_map map = { 0 };
+	struct sp_html_options o = { 0 };
+	struct sp_html_result r;
+	struct sp_mime_view *v;
+	const char *dir;
+
+	(void)state;
+	if (!corpus_or_skip(&dir))
+		skip();
+	v = corpus_view(
+	    dir, "hunnysoft_m0016_outlook_related_inline_image.txt");
+	map.view = v;
+	map.inline_max = 65536;
+	o.cid_url = sp_mime_cid_url;
+	o.cid_ctx = &map;
+	o.document = true;
+	assert_int_equal(
+	    sp_html_sanitize(v->html, v->html_len, &o, &r, NULL), SP_OK);
+	CHECK_INT(count_str(r.html, "<img src=\"data:image/png;base64,"), 2);
+	assert_null(strstr(r.html, "cid:"));
+	CHECK_CONTAINS(r.html, "Tortoise");
+	sp_html_result_cleanup(&r);
+	sp_mime_view_free(v);
+}
+
 static void
 corpus_nested_messages(void **state)
 {
@@ -851,10 +1017,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(views_built_from_threads_at_once),
 		cmocka_unit_test(bodies_and_subjects_decoded),
 		cmocka_unit_test(nul_in_body_becomes_replacement_char),
 		cmocka_unit_test(addresses_listed_for_reply),
 		cmocka_unit_test(alternative_gives_text_and_html),
+		cmocka_unit_test(html_meta_charset_used_without_header_charset),
 		cmocka_unit_test(attachment_names_made_safe),
 		cmocka_unit_test(long_attachment_name_cut_keeping_extension),
 		cmocka_unit_test(attachment_bytes_read_and_bounded),
@@ -869,6 +1037,8 @@ main(void)
 		cmocka_unit_test(corpus_decoded_texts),
 		cmocka_unit_test(corpus_inline_cid_images),
 		cmocka_unit_test(corpus_nested_messages),
+		cmocka_unit_test(cid_hook_feeds_the_sanitizer),
+		cmocka_unit_test(corpus_inline_images_through_the_sanitizer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -639,6 +639,137 @@ chunk_after_final_and_wrong_seq_are_refused(void **state)
 	sealed_free(&s);
 }
 
+/* ---- records forged with the public key alone ---- */
+
+#define TAG_M crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+#define TAG_F crypto_secretstream_xchacha20poly1305_TAG_FINAL
+
+struct forged_chunk {
+	size_t plain; /* plaintext bytes (pattern) */
+	unsigned char tag;
+};
+
+/* Builds, with raw libsodium calls and only kp's public key, a record
+ * whose chunks all authenticate but have the given sizes and tags: what
+ * anyone who can write to the store could make. */
+static void
+forge(const struct sp_keypair *kp, const char *id,
+    const struct forged_chunk *fc, uint32_t n, struct sealed *out)
+{
+	crypto_secretstream_xchacha20poly1305_state st;
+	unsigned char key[32], *plain;
+	unsigned long long clen;
+	size_t L = strlen(kp->id);
+	uint32_t i;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(out->header, "SPS1\x01", 5);
+	out->header[5] = (unsigned char)L;
+	memcpy(out->header + 6, kp->id, L);
+	crypto_secretstream_xchacha20poly1305_keygen(key);
+	CHECK_INT(crypto_box_seal(out->header + 6 + L, key, 32, kp->pk), 0);
+	CHECK_INT(crypto_secretstream_xchacha20poly1305_init_push(
+	              &st, out->header + 86 + L, key),
+	    0);
+	out->header_len = 110 + L;
+	for (i = 0; i < n; i++) {
+		plain = malloc(fc[i].plain + 1);
+		out->chunk[i] = malloc(fc[i].plain + SP_SEAL_CHUNK_OVERHEAD);
+		CHECK_NONNULL(plain);
+		CHECK_NONNULL(out->chunk[i]);
+		memset(plain, 0x5a, fc[i].plain);
+		crypto_secretstream_xchacha20poly1305_push(&st, out->chunk[i],
+		    &clen, plain, fc[i].plain, (const unsigned char *)id,
+		    SP_ID_LEN, fc[i].tag);
+		out->len[i] = (size_t)clen;
+		free(plain);
+	}
+	out->n = n;
+	sodium_memzero(key, sizeof(key));
+}
+
+static const struct {
+	const char *name;
+	struct forged_chunk c[2];
+	uint32_t n;
+	const char *want;
+} forged_cases[] = {
+	{ "short chunk that is not the last", { { 10, TAG_M }, { 5, TAG_F } },
+	    2, "chunk 0 is not the last but holds 10 bytes" },
+	{ "PUSH tag",
+	    { { 10, crypto_secretstream_xchacha20poly1305_TAG_PUSH } }, 1,
+	    "chunk 0 has unexpected tag 1" },
+	{ "REKEY tag",
+	    { { CHUNK, crypto_secretstream_xchacha20poly1305_TAG_REKEY } }, 1,
+	    "chunk 0 has unexpected tag 2" },
+	{ "empty FINAL after data", { { CHUNK, TAG_M }, { 0, TAG_F } }, 2,
+	    "chunk 1 is an empty FINAL chunk after data" },
+	{ "chunk one byte larger than the output buffer",
+	    { { CHUNK + 1, TAG_F } }, 1,
+	    "chunk 0 is 65554 bytes, want 17 to 65553" },
+};
+
+/* Every shape the sealer never makes is refused, and nothing of such a
+ * chunk reaches the caller (the oversized one is not even decrypted:
+ * the output buffer holds SP_SEAL_CHUNK bytes). */
+static void
+forged_chunk_shapes_are_refused(void **state)
+{
+	struct fix *f = *state;
+	struct sealed s;
+	struct opened o;
+	size_t i;
+
+	for (i = 0; i < sizeof(forged_cases) / sizeof(forged_cases[0]); i++) {
+		print_message("case: %s\n", forged_cases[i].name);
+		forge(&f->ring.keys[0], f->id, forged_cases[i].c,
+		    forged_cases[i].n, &s);
+		opened_init(&o, f);
+		CHECK_INT(open_msg(&f->ring.kr, f->id, &s, &o), SP_EFORMAT);
+		CHECK_CONTAINS(o.err.msg, forged_cases[i].want);
+		if (forged_cases[i].n == 1)
+			CHECK_INT(o.len, 0);
+		sealed_free(&s);
+	}
+
+	/* the forger's own well-formed record opens: the shape checks are
+	 * what refused the others */
+	forge(&f->ring.keys[0], f->id,
+	    (const struct forged_chunk[]){ { CHUNK, TAG_M }, { 3, TAG_F } }, 2,
+	    &s);
+	opened_init(&o, f);
+	CHECK_INT(open_msg(&f->ring.kr, f->id, &s, &o), SP_OK);
+	CHECK_INT(o.len, CHUNK + 3);
+	sealed_free(&s);
+}
+
+/* Chunks shorter than a tag cannot be anything. */
+static void
+chunk_shorter_than_its_tag_is_refused(void **state)
+{
+	static unsigned char out[CHUNK];
+	struct fix *f = *state;
+	struct sp_opener *op;
+	struct sp_error err;
+	struct sealed s;
+	size_t n = 1;
+	bool final;
+
+	seal_msg(&f->ring.keys[0], f->id, f->msg, 0, 0, &s);
+	CHECK_INT(s.len[0], SP_SEAL_CHUNK_OVERHEAD);
+	CHECK_INT(sp_opener_new(
+	              &op, &f->ring.kr, f->id, s.header, s.header_len, &err),
+	    SP_OK);
+	CHECK_INT(sp_opener_pull(op, 0, s.chunk[0], SP_SEAL_CHUNK_OVERHEAD - 1,
+	              out, &n, &final, &err),
+	    SP_EFORMAT);
+	CHECK_CONTAINS(err.msg, "chunk 0 is 16 bytes, want 17 to 65553");
+	CHECK_INT(n, 0);
+	CHECK_INT(sp_opener_end(op, &err), SP_EFORMAT);
+	sp_opener_free(op);
+	sealed_free(&s);
+}
+
 static void
 wrong_key_is_refused(void **state)
 {
@@ -1211,6 +1342,8 @@ main(int argc, char **argv)
 		FIX(chunk_of_another_message_is_refused),
 		FIX(same_message_key_under_another_id_is_refused),
 		FIX(chunk_after_final_and_wrong_seq_are_refused),
+		FIX(forged_chunk_shapes_are_refused),
+		FIX(chunk_shorter_than_its_tag_is_refused),
 		FIX(wrong_key_is_refused),
 		FIX(unknown_or_public_only_key_is_named),
 		FIX(newest_key_seals_and_older_key_still_opens),
