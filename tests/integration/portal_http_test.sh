@@ -196,6 +196,18 @@ cp "$SP_T/jar.bob" "$SP_T/jar"
 check_eq "reply without a token is refused" \
     "$(req c6 --data-urlencode mode=reply --data-urlencode body=x "$SP_BASE/m/$ID/reply")" 403
 
+# reply all: to the sender and the other recipients, never to oneself
+BOBCSRF=$(csrf_of read1)
+before=$(mails)
+check_eq "reply all is sent" "$(req ra --data-urlencode "csrf=$BOBCSRF" \
+    --data-urlencode mode=replyall --data-urlencode 'body=Noted.' \
+    "$SP_BASE/m/$ID/reply")" 200
+wait_mail $((before + 1))
+ra=$(ls "$SP_T"/mail/*.env | sort | tail -1)
+check_has "reply all reaches the sender" "$ra" "to alice@sender.test"
+check_has "reply all reaches the other recipient" "$ra" "to carol@rcpt.test"
+check_lacks "reply all skips the one replying" "$ra" "to bob@rcpt.test"
+
 # --- HTML body, attachment, print, reply -----------------------------------
 B=b0undary42
 printf '%s\r\n' 'From: Grace <grace@sender.test>' 'To: heidi@rcpt.test' \
@@ -316,6 +328,27 @@ for h in "$SP_T"/*.h; do
 	esac
 done
 check_eq "security headers on every answer" "$missing" ""
+
+# --- with cookie_secure = yes: __Host- names and Secure ---------------------
+kill "$SP_PORTAL_PID" 2>/dev/null
+wait "$SP_PORTAL_PID" 2>/dev/null
+sed -i 's/^cookie_secure = no$/cookie_secure = yes/' "$SP_T/sealpost.conf"
+"$SP_BUILD/bin/sealpost-portal" -f -c "$SP_T/sealpost.conf" 2>>"$SP_T/portal.log" &
+SP_PORTAL_PID=$!
+portal_env_wait_port "$SP_FCGI_PORT"
+rm -f "$SP_T/jar"
+req sec1 "$SP_BASE/m/$ID" >/dev/null
+check_has "secure cookies carry the __Host- prefix" "$SP_T/sec1.h" "Set-Cookie: __Host-sp_pre="
+grep -i '^set-cookie: __Host-sp_pre=' "$SP_T/sec1.h" | grep -q '; Secure' &&
+	ok "secure cookies are Secure" || bad "secure cookies are Secure" "$(grep -i set-cookie "$SP_T/sec1.h")"
+PRE=$(grep -i '^set-cookie: __Host-sp_pre=' "$SP_T/sec1.h" | sed 's/^[^=]*=//; s/;.*//')
+CSRF=$(csrf_of sec1)
+check_eq "the __Host- cookie is the one checked" "$(curl -s -o /dev/null -w '%{http_code}' \
+    -H "Cookie: __Host-sp_pre=$PRE" --data-urlencode "csrf=$CSRF" \
+    --data-urlencode addr=bob@rcpt.test "$SP_BASE/m/$ID/code")" 200
+check_eq "an unprefixed cookie is not" "$(curl -s -o /dev/null -w '%{http_code}' \
+    -H "Cookie: sp_pre=$PRE" --data-urlencode "csrf=$CSRF" \
+    --data-urlencode addr=bob@rcpt.test "$SP_BASE/m/$ID/code")" 403
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
