@@ -279,3 +279,28 @@ sp_http_safe_filename(const char *name, size_t len, char *out, size_t cap)
 		snprintf(out, cap, "%s", "attachment");
 	return out;
 }
+
+static bool
+is_attr_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("!#$&+-.^_`|~", c) != NULL;
+}
+
+void
+sp_http_add_filename_star(struct sp_hbuf *b, const char *name, size_t len)
+{
+	size_t i;
+
+	sp_hbuf_adds(b, "UTF-8''");
+	for (i = 0; i < len && !b->failed; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f)
+			c = '_';
+		if (c != 0 && is_attr_char(c))
+			sp_hbuf_add(b, &c, 1);
+		else
+			sp_hbuf_printf(b, "%%%02X", c);
+	}
+}

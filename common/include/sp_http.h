@@ -121,4 +121,10 @@ bool sp_hbuf_failed(const struct sp_hbuf *b);
 const char *sp_http_safe_filename(
     const char *name, size_t len, char *out, size_t cap);
 
+/* Appends an RFC 6266 / RFC 8187 filename* value for name[0..len):
+ * "UTF-8''" and the bytes percent-encoded except attr-chars, with '/',
+ * '\\' and control bytes turned into '_' first, so that a UTF-8 name
+ * survives the download without being able to name a path. */
+void sp_http_add_filename_star(struct sp_hbuf *b, const char *name, size_t len);
+
 #endif

@@ -293,6 +293,29 @@ safe_filename_cases(void **state)
 	    "abcdefghijklmno");
 }
 
+static void
+filename_star_encodes_and_defuses_paths(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "report.pdf", "UTF-8''report.pdf" },
+		{ "caf\xc3\xa9 menu.doc", "UTF-8''caf%C3%A9%20menu.doc" },
+		{ "../x\\y\r.txt", "UTF-8''.._x_y_.txt" },
+		{ "a\"b;c", "UTF-8''a%22b%3Bc" },
+	};
+	struct sp_hbuf b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sp_hbuf_init(&b, 1024);
+		sp_http_add_filename_star(&b, cases[i].in, strlen(cases[i].in));
+		CHECK_STR(b.data, cases[i].want);
+		sp_hbuf_cleanup(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -310,6 +333,7 @@ main(void)
 		cmocka_unit_test(html_escape_neutralises_markup),
 		cmocka_unit_test(hbuf_fails_past_cap_and_stays_failed),
 		cmocka_unit_test(safe_filename_cases),
+		cmocka_unit_test(filename_star_encodes_and_defuses_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
