@@ -56,6 +56,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sp_http_safe_filename(s, n, name, sizeof(name));
 		if (name[0] == '\0' || name[0] == '.' || strchr(name, '/'))
 			__builtin_trap();
+		sp_hbuf_init(&b, 1 << 20);
+		sp_http_add_filename_star(&b, s, n);
+		if (b.data != NULL && strpbrk(b.data, "/\\\"; \r\n") != NULL)
+			__builtin_trap();
+		sp_hbuf_cleanup(&b);
 		break;
 	default:
 		sp_hbuf_init(&b, 1 << 20);
