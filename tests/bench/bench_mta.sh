@@ -423,6 +423,19 @@ median_of() { # SIZE VARIANT
 		else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
+# The median over rounds of VARIANT's rate over none's rate in the same
+# round: steadier than the ratio of medians when the machine's load
+# drifts during the run.
+paired_of() { # SIZE VARIANT
+	awk -v s="$1" -v v="$2" '$1 == s && $2 == "none" { b[$3] = $4 }
+	    $1 == s && $2 == v { a[$3] = $4 }
+	    END { for (r in a) if (b[r] > 0) printf "%.4f\n", a[r] / b[r] }' \
+	    "$T/rates" | sort -g | awk '{ x[NR] = $1 } END {
+		if (NR == 0) { print "-"; exit }
+		if (NR % 2) printf "%.2f\n", x[(NR + 1) / 2]
+		else printf "%.2f\n", (x[NR / 2] + x[NR / 2 + 1]) / 2 }'
+}
+
 runs_of() { # SIZE VARIANT
 	awk -v s="$1" -v v="$2" '$1 == s && $2 == v { printf "%s ", $4 }' \
 	    "$T/rates"
@@ -458,13 +471,17 @@ report() {
 	    "and in brackets the largest RssAnon sampled (VmHWM also counts" \
 	    "the pages of the LMDB map the milter has touched)."
 	echo
-	echo "| milter | 5 KB msg/s | ratio | peak RSS | 1 MB msg/s | ratio | peak RSS |"
-	echo "|---|---:|---:|---:|---:|---:|---:|"
+	echo "Ratio: median rate over none's median rate; paired: median over" \
+	    "rounds of the rate over none's rate in the same round."
+	echo
+	echo "| milter | 5 KB msg/s | ratio | paired | peak RSS | 1 MB msg/s | ratio | paired | peak RSS |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for v in $VARIANTS; do
 		m5=$(median_of 5KB "$v")
 		m1=$(median_of 1MB "$v")
-		echo "| $v | $m5 | $(ratio "$m5" "$b5") | $(rss_of 5KB "$v") |" \
-		    "$m1 | $(ratio "$m1" "$b1") | $(rss_of 1MB "$v") |"
+		echo "| $v | $m5 | $(ratio "$m5" "$b5") | $(paired_of 5KB "$v") |" \
+		    "$(rss_of 5KB "$v") | $m1 | $(ratio "$m1" "$b1") |" \
+		    "$(paired_of 1MB "$v") | $(rss_of 1MB "$v") |"
 	done
 	echo
 	echo "Every round (msg/s):"
