@@ -362,6 +362,16 @@ median_of() { # ROW
 		else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
+# The median over rounds of ROW's rate over min-fcgi's in the same round.
+paired_of() { # ROW
+	awk -v r="$1" '$1 == "min-fcgi" { b[$2] = $3 } $1 == r { a[$2] = $3 }
+	    END { for (k in a) if (b[k] > 0) printf "%.4f\n", a[k] / b[k] }' \
+	    "$T/rates" | sort -g | awk '{ x[NR] = $1 } END {
+		if (NR == 0) { print "-"; exit }
+		if (NR % 2) printf "%.2f\n", x[(NR + 1) / 2]
+		else printf "%.2f\n", (x[NR / 2] + x[NR / 2 + 1]) / 2 }'
+}
+
 report() {
 	local base m
 	base=$(median_of min-fcgi)
@@ -371,12 +381,15 @@ report() {
 	echo "Requests/s, median of $RUNS rounds of" \
 	    "\`wrk -t2 -c32 -d$DURATION\` per row."
 	echo
-	echo "| row | req/s | ratio to min-fcgi | every round |"
-	echo "|---|---:|---:|---|"
+	echo "Ratio: median over min-fcgi's median; paired: median over rounds" \
+	    "of the rate over min-fcgi's rate in the same round."
+	echo
+	echo "| row | req/s | ratio to min-fcgi | paired | every round |"
+	echo "|---|---:|---:|---:|---|"
 	for r in $ROWS; do
 		m=$(median_of "$r")
 		echo "| $r | $m | $(awk -v a="$m" -v b="$base" \
-		    'BEGIN { printf "%.2f", a / b }') |" \
+		    'BEGIN { printf "%.2f", a / b }') | $(paired_of "$r") |" \
 		    "$(awk -v r="$r" '$1 == r { printf "%s ", $3 }' "$T/rates")|"
 	done
 }
