@@ -16,6 +16,7 @@
  * own bounds without a test noticing.
  */
 #include "config_internal.h"
+#include "sp_file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -359,49 +360,13 @@ sp_config_free(struct sp_config *cfg)
 static int
 read_file(const char *path, char **buf, size_t *len, struct sp_diag *diag)
 {
-	struct stat st;
-	ssize_t n;
-	size_t got = 0;
-	int fd, rc = SP_EIO;
+	struct sp_error err;
+	int rc;
 
-	*buf = NULL;
-	/* O_NONBLOCK: a FIFO is refused below rather than waited on */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		sp_diag_add(diag, "%s: cannot open: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_FILE_MAX) {
-		sp_diag_add(diag, "%s: not a regular file of at most %d bytes",
-		    path, CONFIG_FILE_MAX);
-		goto out;
-	}
-	if ((st.st_mode & S_IWOTH) != 0) {
-		/* whoever writes the config chooses keys_dir, and so the key
-		 * every message is sealed to */
-		sp_diag_add(diag,
-		    "%s: writable by every user, refused (chmod o-w)", path);
-		rc = SP_ECONFIG;
-		goto out;
-	}
-	*buf = malloc((size_t)st.st_size + 1);
-	if (*buf == NULL) {
-		rc = SP_ENOMEM;
-		goto out;
-	}
-	while (got < (size_t)st.st_size &&
-	    (n = read(fd, *buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
-	*len = got;
-	rc = SP_OK;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != SP_OK) {
-		free(*buf);
-		*buf = NULL;
-	}
-	return rc;
+	rc = sp_file_read_admin(path, CONFIG_FILE_MAX, buf, len, &err);
+	if (rc != SP_OK)
+		sp_diag_add(diag, "%s", err.msg);
+	return rc == SP_ETOOBIG || rc == SP_EIO ? SP_EIO : rc;
 }
 
 int

@@ -74,6 +74,8 @@ static const struct sp_config_key keys[] = {
 	    MIL | POR | CTL, NULL },
 	{ "store_max_size", SP_CT_SIZE, F(store_max_size), "16g", M, 1024 * G,
 	    MIL | POR | CTL, NULL },
+	{ "store_group", SP_CT_STRING, F(store_group), "", 0, 0,
+	    MIL | POR | CTL, NULL },
 
 	/* messages */
 	{ "max_message_size", SP_CT_SIZE, F(max_message_size), "64m", K, 4 * G,

@@ -7,6 +7,7 @@
  * errors gives no rule set (SP_ECONFIG).
  */
 #include "rules_internal.h"
+#include "sp_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -852,38 +853,18 @@ sp_rules_parse(const char *name, const char *text, size_t len,
 int
 sp_rules_load(const char *path, struct sp_ruleset **out, struct sp_diag *diag)
 {
-	FILE *fp;
-	struct stat st;
-	char *text = NULL;
-	size_t n = 0;
-	int rc = SP_EIO;
+	struct sp_error err;
+	char *text;
+	size_t n;
+	int rc;
 
 	*out = NULL;
-	fp = fopen(path, "r");
-	if (fp == NULL || fstat(fileno(fp), &st) != 0) {
-		sp_diag_add(diag, "%s: cannot read: %s", path, strerror(errno));
-		goto out;
-	}
-	if (st.st_size > (off_t)RULES_FILE_MAX) {
-		sp_diag_add(
-		    diag, "%s: larger than %u bytes", path, RULES_FILE_MAX);
-		rc = SP_ETOOBIG;
-		goto out;
-	}
-	text = malloc((size_t)st.st_size + 1);
-	if (text == NULL) {
-		rc = SP_ENOMEM;
-		goto out;
-	}
-	n = fread(text, 1, (size_t)st.st_size, fp);
-	if (ferror(fp)) {
-		sp_diag_add(diag, "%s: cannot read: %s", path, strerror(errno));
-		goto out;
+	rc = sp_file_read_admin(path, RULES_FILE_MAX, &text, &n, &err);
+	if (rc != SP_OK) {
+		sp_diag_add(diag, "%s", err.msg);
+		return rc;
 	}
 	rc = sp_rules_parse(path, text, n, out, diag);
-out:
-	if (fp != NULL)
-		fclose(fp);
 	free(text);
 	return rc;
 }

@@ -12,7 +12,11 @@
  *   u32 state, str template_name, u32 rights, str rule, str key_id,
  *   u64 size, u32 nchunks, str header, str sender, u32 nrcpt,
  *   nrcpt x str rcpt, u8 flags (1: parent follows, 2: revoked_rcpts
- *   follows), [str parent], [str revoked_rcpts]
+ *   follows, 4: purge time follows), [str parent], [str revoked_rcpts],
+ *   [i64 purged]
+ *
+ * Flag 4 came later: records without it read as purged = 0; with it,
+ * the time must not be 0.
  *
  * Trailing bytes, a length past the end, a string too long for its field
  * or holding a NUL, an unknown version or state: SP_EFORMAT.
@@ -160,11 +164,15 @@ meta_write(struct wbuf *w, const struct sp_msg_meta *m)
 	w_u32(w, (uint32_t)m->nrcpt);
 	for (i = 0; i < m->nrcpt; i++)
 		w_cstr(w, m->rcpts[i]);
-	w_u8(w, (uint8_t)((m->parent ? 1 : 0) | (m->revoked_rcpts ? 2 : 0)));
+	w_u8(w,
+	    (uint8_t)((m->parent ? 1 : 0) | (m->revoked_rcpts ? 2 : 0) |
+	        (m->purged ? 4 : 0)));
 	if (m->parent)
 		w_cstr(w, m->parent);
 	if (m->revoked_rcpts)
 		w_cstr(w, m->revoked_rcpts);
+	if (m->purged)
+		w_u64(w, (uint64_t)m->purged);
 }
 
 static bool
@@ -374,12 +382,15 @@ meta_read_var(struct rbuf *r, struct sp_msg_meta *m, bool *nomem)
 		m->nrcpt = i + 1;
 	}
 	flags = r_u8(r);
-	if (flags & ~3u)
+	if (flags & ~7u)
 		r->bad = true;
 	if ((flags & 1) && !r->bad)
 		m->parent = r_heap(r, SP_META_STR_MAX, nomem);
 	if ((flags & 2) && !r->bad)
 		m->revoked_rcpts = r_heap(r, SP_META_BLOB_MAX, nomem);
+	/* 0 is written as no flag: one record, one encoding */
+	if ((flags & 4) && !r->bad && (m->purged = (int64_t)r_u64(r)) == 0)
+		r->bad = true;
 }
 
 int
@@ -596,6 +607,32 @@ sp_store_msg_purge(struct sp_store *s, const char *id, struct sp_error *err)
 }
 
 int
+sp_store_msg_purge_expired(struct sp_store *s, const char *id, int64_t now,
+    bool *purged, struct sp_msg_meta *was, struct sp_error *err)
+{
+	bool dummy;
+
+	if (was != NULL)
+		memset(was, 0, sizeof(*was));
+	if (purged != NULL)
+		*purged = false;
+	if (!sp_store_id_ok(id))
+		return bad_id(err);
+	return s->ops->msg_purge_expired(
+	    s->b, id, now, purged ? purged : &dummy, was, err);
+}
+
+int
+sp_store_tombstone_expire(
+    struct sp_store *s, int64_t before, size_t *removed, struct sp_error *err)
+{
+	size_t dummy;
+
+	return s->ops->tombstone_expire(
+	    s->b, before, removed ? removed : &dummy, err);
+}
+
+int
 sp_store_msg_list(
     struct sp_store *s, sp_store_meta_fn fn, void *ctx, struct sp_error *err)
 {
@@ -710,4 +747,14 @@ sp_store_audit_list(struct sp_store *s, const char *id, sp_store_audit_fn fn,
 	if (fn == NULL)
 		return sp_error_set(err, SP_EINVAL, "store: no audit callback");
 	return s->ops->audit_list(s->b, id, fn, ctx, err);
+}
+
+int
+sp_store_audit_expire(
+    struct sp_store *s, int64_t before, size_t *removed, struct sp_error *err)
+{
+	size_t dummy;
+
+	return s->ops->audit_expire(
+	    s->b, before, removed ? removed : &dummy, err);
 }

@@ -24,10 +24,22 @@
  * same way with a size of 0 (adopt the size on disk).  Transaction bodies
  * (the lm_*_txn functions) are therefore run more than once at times and
  * must not keep state between runs.
+ *
+ * Sweeps (expired kv records, old tombstones, old audit events) change
+ * at most SWEEP_BATCH records and look at most at SWEEP_SCAN per
+ * transaction, and carry on from the next key in a new one, so neither a
+ * large backlog nor a large store makes one long write transaction.
+ *
+ * A shared store (opts->group) is opened with mode 0660 and then every
+ * writer makes sure data.mdb and lock.mdb have the group and that mode:
+ * mdb_env_open's mode goes through the umask, and a file made by root
+ * belongs to root's group unless the directory is setgid.
  */
 #include "sp_store_backend.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -51,6 +63,8 @@ struct sp_store_backend {
 	uint64_t map_size;     /* changed only under the write lock */
 	uint64_t max_size;
 	bool read_only;
+	bool shared; /* opts->group given: files 0660, that group */
+	gid_t gid;
 	MDB_dbi meta, chunks, pending, audit;
 	MDB_dbi kv[3];
 };
@@ -566,6 +580,30 @@ lm_chunks_read(struct sp_store_backend *b, const char *id, uint32_t n,
 	return rc;
 }
 
+/* Writes m (loaded from id in txn) back as a tombstone and deletes its
+ * chunks.  The purge time is now, or kept when m was purged before. */
+static int
+lm_tombstone_put(struct sp_store_backend *b, MDB_txn *txn, const char *id,
+    struct sp_msg_meta *m, struct sp_error *err)
+{
+	unsigned char *rec = NULL;
+	size_t reclen;
+	MDB_val k = val_of(id, SP_ID_LEN), v;
+	int rc;
+
+	if (m->state != SP_MSG_PURGED || m->purged == 0)
+		m->purged = (int64_t)time(NULL);
+	m->state = SP_MSG_PURGED;
+	if ((rc = sp_store_meta_encode(m, &rec, &reclen, err)) != SP_OK)
+		return rc;
+	v = val_of(rec, reclen);
+	rc = mdb_put(txn, b->meta, &k, &v, 0);
+	if (rc == 0)
+		rc = lm_del_chunks(b, txn, id, 0, NULL);
+	free(rec);
+	return rc;
+}
+
 struct update_ctx {
 	const struct sp_msg_meta *m;
 	const unsigned char *rec;
@@ -580,19 +618,25 @@ lm_update_txn(
 	struct sp_msg_meta old;
 	MDB_val k = val_of(c->m->id, SP_ID_LEN), v;
 	uint32_t was;
+	int64_t purged;
 	int rc;
 
 	if ((rc = lm_meta_load(b, txn, c->m->id, &old, err)) != SP_OK)
 		return rc;
 	was = old.state;
+	purged = old.purged;
 	sp_msg_meta_cleanup(&old);
 	if (was == SP_MSG_PURGED && c->m->state != SP_MSG_PURGED)
 		return sp_error_set(err, SP_EINVAL,
 		    "store %s: message %s was purged and stays so", b->path,
 		    c->m->id);
-	if (c->m->state == SP_MSG_PURGED &&
-	    (rc = lm_del_chunks(b, txn, c->m->id, 0, NULL)) != 0)
-		return rc;
+	if (c->m->state == SP_MSG_PURGED) {
+		struct sp_msg_meta m = *c->m;
+
+		m.state = was; /* keeps the purge time of an old tombstone */
+		m.purged = purged;
+		return lm_tombstone_put(b, txn, c->m->id, &m, err);
+	}
 	v = val_of(c->rec, c->reclen);
 	return mdb_put(txn, b->meta, &k, &v, 0);
 }
@@ -602,10 +646,12 @@ lm_msg_update(struct sp_store_backend *b, const struct sp_msg_meta *m,
     struct sp_error *err)
 {
 	struct update_ctx c = { m, NULL, 0 };
+	struct sp_msg_meta live = *m;
 	unsigned char *rec;
 	int rc;
 
-	if ((rc = sp_store_meta_encode(m, &rec, &c.reclen, err)) != SP_OK)
+	live.purged = 0; /* only a tombstone has a purge time */
+	if ((rc = sp_store_meta_encode(&live, &rec, &c.reclen, err)) != SP_OK)
 		return rc;
 	c.rec = rec;
 	rc = lm_write(b, lm_update_txn, &c, "updating metadata", err);
@@ -619,23 +665,12 @@ lm_purge_txn(
 {
 	const char *id = vctx;
 	struct sp_msg_meta m;
-	unsigned char *rec = NULL;
-	size_t reclen;
-	MDB_val k = val_of(id, SP_ID_LEN), v;
 	int rc;
 
 	if ((rc = lm_meta_load(b, txn, id, &m, err)) != SP_OK)
 		return rc;
-	m.state = SP_MSG_PURGED;
-	rc = sp_store_meta_encode(&m, &rec, &reclen, err);
+	rc = lm_tombstone_put(b, txn, id, &m, err);
 	sp_msg_meta_cleanup(&m);
-	if (rc != SP_OK)
-		return rc;
-	v = val_of(rec, reclen);
-	rc = mdb_put(txn, b->meta, &k, &v, 0);
-	if (rc == 0)
-		rc = lm_del_chunks(b, txn, id, 0, NULL);
-	free(rec);
 	return rc;
 }
 
@@ -643,6 +678,60 @@ static int
 lm_msg_purge(struct sp_store_backend *b, const char *id, struct sp_error *err)
 {
 	return lm_write(b, lm_purge_txn, (void *)id, "purging a message", err);
+}
+
+struct purge_if_ctx {
+	const char *id;
+	int64_t now;
+	bool purged;
+	struct sp_msg_meta m; /* as it was before */
+};
+
+static int
+lm_purge_if_txn(
+    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
+{
+	struct purge_if_ctx *c = vctx;
+	struct sp_msg_meta m;
+	bool due;
+	int rc;
+
+	/* A run cut short by a map resize may have loaded it already. */
+	sp_msg_meta_cleanup(&c->m);
+	memset(&c->m, 0, sizeof(c->m));
+	c->purged = false;
+	if ((rc = lm_meta_load(b, txn, c->id, &c->m, err)) != SP_OK)
+		return rc;
+	due = c->m.state == SP_MSG_REVOKED ||
+	    (c->m.state == SP_MSG_ACTIVE && c->m.expires != 0 &&
+	        c->m.expires <= c->now);
+	if (!due)
+		return LM_STOP; /* nothing to write */
+	m = c->m; /* shares the strings; only state and purged change */
+	rc = lm_tombstone_put(b, txn, c->id, &m, err);
+	c->purged = rc == 0;
+	return rc;
+}
+
+static int
+lm_msg_purge_expired(struct sp_store_backend *b, const char *id, int64_t now,
+    bool *purged, struct sp_msg_meta *was, struct sp_error *err)
+{
+	struct purge_if_ctx c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.id = id;
+	c.now = now;
+	rc = lm_write(b, lm_purge_if_txn, &c, "purging a message", err);
+	if (rc == LM_STOP)
+		rc = SP_OK;
+	*purged = rc == SP_OK && c.purged;
+	if (rc == SP_OK && was != NULL)
+		*was = c.m;
+	else
+		sp_msg_meta_cleanup(&c.m);
+	return rc;
 }
 
 struct list_ctx {
@@ -970,48 +1059,6 @@ lm_kv_update(struct sp_store_backend *b, enum sp_kv_table t, const void *key,
 	return rc;
 }
 
-struct expire_ctx {
-	enum sp_kv_table t;
-	int64_t now;
-	size_t removed;
-};
-
-static int
-lm_kv_expire_txn(
-    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
-{
-	struct expire_ctx *c = vctx;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc;
-
-	(void)err;
-	c->removed = 0;
-	if ((rc = mdb_cursor_open(txn, b->kv[c->t], &cur)) != 0)
-		return rc;
-	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		if (kv_live(&v, c->now))
-			continue;
-		if ((rc = mdb_cursor_del(cur, 0)) != 0)
-			break;
-		c->removed++;
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-static int
-lm_kv_expire(struct sp_store_backend *b, enum sp_kv_table t, int64_t now,
-    size_t *removed, struct sp_error *err)
-{
-	struct expire_ctx c = { t, now, 0 };
-	int rc;
-
-	rc = lm_write(b, lm_kv_expire_txn, &c, "expiring records", err);
-	*removed = rc == SP_OK ? c.removed : 0;
-	return rc;
-}
-
 /* --- the audit trail --- */
 
 static void
@@ -1179,10 +1226,321 @@ lm_audit_list(struct sp_store_backend *b, const char *id, sp_store_audit_fn fn,
 	return rc == LM_STOP ? c.urc : rc;
 }
 
-/* --- open and close --- */
+/* --- retention: tombstones and old audit events --- */
+
+/* Records changed, and records looked at, per transaction: keeps each
+ * write transaction short (the milter and the portal wait for it) and
+ * the dirty pages it holds in memory few, however big the store. */
+#define SWEEP_BATCH   1000
+#define SWEEP_SCAN    10000
+#define SWEEP_KEY_MAX 512 /* LMDB's longest key is 511 bytes */
+
+struct sweep_ctx {
+	int64_t before;                    /* kv: now */
+	enum sp_kv_table t;                /* kv: the table */
+	unsigned char from[SWEEP_KEY_MAX]; /* this batch starts here */
+	size_t from_len;                   /* 0: at the first record */
+	unsigned char next[SWEEP_KEY_MAX]; /* the next batch starts here */
+	size_t next_len;                   /* 0: nothing left */
+	size_t scanned;
+	unsigned char del[SWEEP_BATCH][AUDIT_KEY_LEN];
+	size_t ndel;
+	char stamp[SWEEP_BATCH][SP_ID_LEN]; /* tombstones without a time */
+	size_t nstamp;
+};
 
 static int
-lm_mkdir(const char *path, bool read_only, struct sp_error *err)
+sweep_first(MDB_cursor *cur, struct sweep_ctx *c, MDB_val *k, MDB_val *v)
+{
+	if (c->from_len == 0)
+		return mdb_cursor_get(cur, k, v, MDB_FIRST);
+	*k = val_of(c->from, c->from_len);
+	return mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+}
+
+static void
+sweep_resume_at(struct sweep_ctx *c, const MDB_val *k)
+{
+	c->next_len = k->mv_size <= sizeof(c->next) ? k->mv_size : 0;
+	memcpy(c->next, k->mv_data, c->next_len);
+}
+
+static void
+sweep_reset(struct sweep_ctx *c)
+{
+	c->ndel = c->nstamp = c->next_len = c->scanned = 0;
+}
+
+/* True when this batch is done: the next one starts at k. */
+static bool
+sweep_stop(struct sweep_ctx *c, const MDB_val *k)
+{
+	if (c->ndel + c->nstamp >= SWEEP_BATCH || c->scanned >= SWEEP_SCAN) {
+		sweep_resume_at(c, k);
+		return true;
+	}
+	c->scanned++;
+	return false;
+}
+
+/* Runs fn batch after batch until it has seen every record. */
+static int
+lm_sweep(struct sp_store_backend *b, lm_txn_fn fn, const char *what,
+    size_t *removed, struct sweep_ctx *c, struct sp_error *err)
+{
+	int rc;
+
+	*removed = 0;
+	c->from_len = 0;
+	do {
+		if ((rc = lm_write(b, fn, c, what, err)) != SP_OK)
+			return rc;
+		*removed += c->ndel;
+		memcpy(c->from, c->next, c->next_len);
+		c->from_len = c->next_len;
+	} while (c->next_len > 0);
+	return SP_OK;
+}
+
+/* Notes what to do with one metadata record.  Damaged records are left
+ * alone: they are reported by the calls that read them. */
+static void
+tomb_classify(struct sweep_ctx *c, const MDB_val *k, const MDB_val *v)
+{
+	struct sp_msg_meta m;
+	struct sp_error e2;
+
+	if (k->mv_size != SP_ID_LEN ||
+	    sp_store_meta_decode(v->mv_data, v->mv_size, &m, &e2) != SP_OK)
+		return;
+	if (m.state == SP_MSG_PURGED && m.purged == 0)
+		memcpy(c->stamp[c->nstamp++], k->mv_data, SP_ID_LEN);
+	else if (m.state == SP_MSG_PURGED && m.purged <= c->before)
+		memcpy(c->del[c->ndel++], k->mv_data, SP_ID_LEN);
+	sp_msg_meta_cleanup(&m);
+}
+
+static int
+tomb_apply(struct sp_store_backend *b, MDB_txn *txn, struct sweep_ctx *c,
+    struct sp_error *err)
+{
+	struct sp_msg_meta m;
+	char id[SP_ID_LEN + 1];
+	MDB_val k;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->ndel; i++) {
+		k = val_of(c->del[i], SP_ID_LEN);
+		if ((rc = mdb_del(txn, b->meta, &k, NULL)) != 0)
+			return rc;
+	}
+	id[SP_ID_LEN] = '\0';
+	for (i = 0; i < c->nstamp; i++) {
+		memcpy(id, c->stamp[i], SP_ID_LEN);
+		if ((rc = lm_meta_load(b, txn, id, &m, err)) != SP_OK)
+			return rc;
+		rc = lm_tombstone_put(b, txn, id, &m, err);
+		sp_msg_meta_cleanup(&m);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+lm_tomb_txn(
+    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
+{
+	struct sweep_ctx *c = vctx;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	sweep_reset(c);
+	if ((rc = mdb_cursor_open(txn, b->meta, &cur)) != 0)
+		return rc;
+	for (rc = sweep_first(cur, c, &k, &v); rc == 0 && !sweep_stop(c, &k);
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		tomb_classify(c, &k, &v);
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	return tomb_apply(b, txn, c, err);
+}
+
+static int
+lm_tombstone_expire(struct sp_store_backend *b, int64_t before, size_t *removed,
+    struct sp_error *err)
+{
+	struct sweep_ctx *c = calloc(1, sizeof(*c));
+	int rc;
+
+	*removed = 0;
+	if (c == NULL)
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	c->before = before;
+	rc = lm_sweep(b, lm_tomb_txn, "removing tombstones", removed, c, err);
+	free(c);
+	return rc;
+}
+
+/* Moves cur past every event of message id (the first SP_ID_LEN bytes). */
+static int
+audit_skip_group(
+    MDB_cursor *cur, const unsigned char *id, MDB_val *k, MDB_val *v)
+{
+	unsigned char probe[AUDIT_KEY_LEN];
+	int rc;
+
+	memcpy(probe, id, SP_ID_LEN);
+	memset(probe + SP_ID_LEN, 0xff, AUDIT_KEY_LEN - SP_ID_LEN);
+	*k = val_of(probe, sizeof(probe));
+	rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+	/* The probe itself may exist (the very last possible key). */
+	if (rc == 0 && memcmp(k->mv_data, probe, SP_ID_LEN) == 0)
+		rc = mdb_cursor_get(cur, k, v, MDB_NEXT);
+	return rc;
+}
+
+/* True when the events of the group at key k are kept: a message or a
+ * tombstone with that id is in the store. */
+static bool
+audit_held(struct sp_store_backend *b, MDB_txn *txn, const MDB_val *k)
+{
+	static const char none[SP_ID_LEN];
+
+	if (memcmp(k->mv_data, none, SP_ID_LEN) == 0)
+		return false;
+	return meta_exists(b, txn, k->mv_data);
+}
+
+static int
+lm_audit_sweep_txn(
+    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
+{
+	struct sweep_ctx *c = vctx;
+	const unsigned char *kp;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	size_t i;
+	int rc;
+
+	(void)err;
+	sweep_reset(c);
+	if ((rc = mdb_cursor_open(txn, b->audit, &cur)) != 0)
+		return rc;
+	rc = sweep_first(cur, c, &k, &v);
+	while (rc == 0 && !sweep_stop(c, &k)) {
+		kp = k.mv_data;
+		if (k.mv_size != AUDIT_KEY_LEN) {
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		} else if (audit_held(b, txn, &k) ||
+		    (int64_t)(sp_store_get_be64(kp + SP_ID_LEN) ^
+		        (1ULL << 63)) > c->before) {
+			/* Kept, and so is every later event of the group. */
+			rc = audit_skip_group(cur, kp, &k, &v);
+		} else {
+			memcpy(c->del[c->ndel++], kp, AUDIT_KEY_LEN);
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	for (i = 0; i < c->ndel; i++) {
+		k = val_of(c->del[i], AUDIT_KEY_LEN);
+		if ((rc = mdb_del(txn, b->audit, &k, NULL)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+lm_audit_expire(struct sp_store_backend *b, int64_t before, size_t *removed,
+    struct sp_error *err)
+{
+	struct sweep_ctx *c = calloc(1, sizeof(*c));
+	int rc;
+
+	*removed = 0;
+	if (c == NULL)
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	c->before = before;
+	rc = lm_sweep(
+	    b, lm_audit_sweep_txn, "expiring audit events", removed, c, err);
+	free(c);
+	return rc;
+}
+
+static int
+lm_kv_sweep_txn(
+    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
+{
+	struct sweep_ctx *c = vctx;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	(void)err;
+	sweep_reset(c);
+	if ((rc = mdb_cursor_open(txn, b->kv[c->t], &cur)) != 0)
+		return rc;
+	rc = sweep_first(cur, c, &k, &v);
+	while (rc == 0 && !sweep_stop(c, &k)) {
+		if (!kv_live(&v, c->before)) {
+			if ((rc = mdb_cursor_del(cur, 0)) != 0)
+				break;
+			c->ndel++;
+		}
+		/* after a delete, MDB_NEXT gives the record that followed */
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+lm_kv_expire(struct sp_store_backend *b, enum sp_kv_table t, int64_t now,
+    size_t *removed, struct sp_error *err)
+{
+	struct sweep_ctx *c = calloc(1, sizeof(*c));
+	int rc;
+
+	*removed = 0;
+	if (c == NULL)
+		return sp_error_set(err, SP_ENOMEM, "out of memory");
+	c->before = now;
+	c->t = t;
+	rc = lm_sweep(b, lm_kv_sweep_txn, "expiring records", removed, c, err);
+	free(c);
+	return rc;
+}
+
+/* --- open and close --- */
+
+/* The id of group name; SP_ECONFIG when there is no such group. */
+static int
+lm_group(const char *path, const char *name, gid_t *gid, struct sp_error *err)
+{
+	struct group gr, *res = NULL;
+	char buf[8192];
+	int rc;
+
+	rc = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+	if (rc != 0 || res == NULL)
+		return sp_error_set(err, SP_ECONFIG,
+		    "store %s: no group %s%s%s", path, name, rc ? ": " : "",
+		    rc ? strerror(rc) : "");
+	*gid = gr.gr_gid;
+	return SP_OK;
+}
+
+/* Creates the directory when missing: 0700, or 2770 and group gid when
+ * shared (set explicitly: mkdir's mode goes through the umask). */
+static int
+lm_mkdir(
+    const struct sp_store_backend *b, const char *path, struct sp_error *err)
 {
 	struct stat st;
 
@@ -1192,9 +1550,40 @@ lm_mkdir(const char *path, bool read_only, struct sp_error *err)
 			    err, SP_EIO, "store %s: not a directory", path);
 		return SP_OK;
 	}
-	if (errno != ENOENT || read_only || mkdir(path, 0700) != 0)
+	if (errno != ENOENT || b->read_only || mkdir(path, 0700) != 0)
 		return sp_error_set(
 		    err, SP_EIO, "store %s: %s", path, strerror(errno));
+	if (b->shared &&
+	    (chown(path, (uid_t)-1, b->gid) != 0 || chmod(path, 02770) != 0))
+		return sp_error_set(err, SP_EPERM,
+		    "store %s: sharing the directory with group %lu: %s", path,
+		    (unsigned long)b->gid, strerror(errno));
+	return SP_OK;
+}
+
+/* Gives one file of a shared store its group and mode 0660. */
+static int
+lm_share_file(
+    struct sp_store_backend *b, const char *name, struct sp_error *err)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	int n;
+
+	n = snprintf(p, sizeof(p), "%s/%s", b->path, name);
+	if (n < 0 || (size_t)n >= sizeof(p))
+		return sp_error_set(
+		    err, SP_EINVAL, "store %s: path too long", b->path);
+	if (stat(p, &st) != 0)
+		return sp_error_set(
+		    err, SP_EIO, "store %s: %s", p, strerror(errno));
+	if ((st.st_gid != b->gid && chown(p, (uid_t)-1, b->gid) != 0) ||
+	    ((st.st_mode & 07777) != 0660 && chmod(p, 0660) != 0))
+		return sp_error_set(err, SP_EPERM,
+		    "store %s: mode %04o group %lu, cannot make it 0660 group "
+		    "%lu: %s",
+		    p, (unsigned)(st.st_mode & 07777), (unsigned long)st.st_gid,
+		    (unsigned long)b->gid, strerror(errno));
 	return SP_OK;
 }
 
@@ -1239,8 +1628,15 @@ lm_env_open(struct sp_store_backend *b, uint64_t map, struct sp_error *err)
 	if ((rc = mdb_env_set_maxdbs(b->env, 8)) != 0 ||
 	    (rc = mdb_env_set_mapsize(b->env, (size_t)map)) != 0)
 		return lm_fail(b, rc, "setting up", err);
-	if ((rc = mdb_env_open(b->env, b->path, flags, 0600)) != 0)
+	rc = mdb_env_open(b->env, b->path, flags, b->shared ? 0660 : 0600);
+	if (rc != 0)
 		return lm_fail(b, rc, "opening", err);
+	/* The umask may have taken the group's bits; a root opener made the
+	 * files its own group's.  Readers cannot fix either: only writers. */
+	if (b->shared && !b->read_only &&
+	    ((rc = lm_share_file(b, "data.mdb", err)) != SP_OK ||
+	        (rc = lm_share_file(b, "lock.mdb", err)) != SP_OK))
+		return rc;
 	/* Reader slots left by processes that died mid-read. */
 	if ((rc = mdb_reader_check(b->env, &dead)) != 0)
 		return lm_fail(b, rc, "clearing stale readers", err);
@@ -1291,8 +1687,6 @@ lm_open(const char *path, const struct sp_store_opts *opts,
 	max = opts && opts->max_size ? opts->max_size : SP_STORE_MAX_DEFAULT;
 	if (map > max)
 		map = max;
-	if ((rc = lm_mkdir(path, opts && opts->read_only, err)) != SP_OK)
-		return rc;
 	b = calloc(1, sizeof(*b));
 	if (b == NULL || (b->path = strdup(path)) == NULL ||
 	    lm_lock_init(b) != 0) {
@@ -1302,7 +1696,11 @@ lm_open(const char *path, const struct sp_store_opts *opts,
 	}
 	b->max_size = max;
 	b->read_only = opts && opts->read_only;
-	if ((rc = lm_env_open(b, map, err)) != SP_OK) {
+	b->shared = opts && opts->group && opts->group[0] != '\0';
+	if ((b->shared &&
+	        (rc = lm_group(path, opts->group, &b->gid, err)) != SP_OK) ||
+	    (rc = lm_mkdir(b, path, err)) != SP_OK ||
+	    (rc = lm_env_open(b, map, err)) != SP_OK) {
 		lm_close(b);
 		return rc;
 	}
@@ -1321,6 +1719,8 @@ const struct sp_store_ops sp_store_lmdb_ops = {
 	.chunks_read = lm_chunks_read,
 	.msg_update = lm_msg_update,
 	.msg_purge = lm_msg_purge,
+	.msg_purge_expired = lm_msg_purge_expired,
+	.tombstone_expire = lm_tombstone_expire,
 	.msg_list = lm_msg_list,
 	.gc_orphans = lm_gc_orphans,
 	.kv_put = lm_kv_put,
@@ -1330,4 +1730,5 @@ const struct sp_store_ops sp_store_lmdb_ops = {
 	.kv_expire = lm_kv_expire,
 	.audit_add = lm_audit_add,
 	.audit_list = lm_audit_list,
+	.audit_expire = lm_audit_expire,
 };

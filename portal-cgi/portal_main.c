@@ -106,7 +106,7 @@ worker_open(struct portal *p, const struct sp_config *cfg)
 		cfg->passcode_max_tries, cfg->passcode_max_per_hour,
 		cfg->session_idle, cfg->session_max };
 	struct sp_store_opts so = { cfg->store_map_size, cfg->store_max_size,
-		false };
+		false, cfg->store_group };
 	struct sp_error err;
 
 	memset(p, 0, sizeof(*p));

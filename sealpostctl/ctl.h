@@ -43,5 +43,6 @@ int ctl_config(struct ctl *ctl, int argc, char **argv); /* ctl_config.c */
 int ctl_keygen(struct ctl *ctl, int argc, char **argv); /* ctl_keys.c */
 int ctl_keys(struct ctl *ctl, int argc, char **argv);   /* ctl_keys.c */
 int ctl_rules(struct ctl *ctl, int argc, char **argv);  /* ctl_rules.c */
+int ctl_export(struct ctl *ctl, int argc, char **argv); /* ctl_export.c */
 
 #endif

@@ -172,6 +172,8 @@ json_meta(struct sp_json *j, const struct sp_msg_meta *m, int64_t now)
 	sp_json_int(j, m->expires);
 	sp_json_key(j, "revoked");
 	sp_json_int(j, m->revoked);
+	sp_json_key(j, "purged");
+	sp_json_int(j, m->purged);
 	sp_json_key(j, "sender");
 	sp_json_str(j, m->sender ? m->sender : "");
 	sp_json_key(j, "rcpt_count");
@@ -412,6 +414,8 @@ show_text(const struct sp_msg_meta *m, int64_t now)
 	    m->expires ? sp_time_format(m->expires, t) : "never");
 	if (m->revoked)
 		printf("revoked:    %s\n", sp_time_format(m->revoked, t));
+	if (m->purged)
+		printf("purged:     %s\n", sp_time_format(m->purged, t));
 	printf("sender:     %s\n",
 	    m->sender && m->sender[0] ? ctl_clean(buf, sizeof(buf), m->sender)
 	                              : "<>");
@@ -453,26 +457,28 @@ show_json_head(struct sp_json *j, const struct sp_msg_meta *m, int64_t now)
 	return sp_json_arr_begin(j);
 }
 
-/* Parses "[--json] ID"; returns -1 to go on, else an exit status. */
+/* Parses "[--json] [--] ID"; returns -1 to go on, else an exit status.
+ * Not getopt: a message id may begin with '-', and getopt would take
+ * it for an option. */
 static int
 show_options(int argc, char **argv, bool *json, const char **id)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	bool opts_done = false;
+	int i;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c != 'j')
+	for (i = 1; i < argc; i++) {
+		if (!opts_done && strcmp(argv[i], "--json") == 0)
+			*json = true;
+		else if (!opts_done && strcmp(argv[i], "--") == 0)
+			opts_done = true;
+		else if (*id == NULL &&
+		    (opts_done || argv[i][0] != '-' || sp_id_valid(argv[i])))
+			*id = argv[i];
+		else
 			return ctl_usage(argv[0]);
-		*json = true;
 	}
-	if (argc - optind != 1) {
+	if (*id == NULL)
 		return ctl_usage(argv[0]);
-	}
-	*id = argv[optind];
 	return -1;
 }
 

@@ -62,6 +62,7 @@ ctl_store_open(const struct sp_config *cfg, bool writable)
 	opts.map_size = cfg->store_map_size;
 	opts.max_size = cfg->store_max_size;
 	opts.read_only = !writable;
+	opts.group = cfg->store_group;
 	sp_error_clear(&err);
 	if (sp_store_open(cfg->store_path, &opts, &s, &err) != SP_OK) {
 		ctl_warn("store %s: %s", cfg->store_path, err.msg);

@@ -4,18 +4,16 @@
  *
  * revoke and expire rewrite one message's metadata; purge deletes the
  * sealed chunks of every revoked or expired message and keeps its
- * metadata as a tombstone, then removes chunks that were never committed
- * and are older than an hour, and expired passcodes, sessions and rate
- * limits.  Each change is one store transaction, so purge may run while
- * the milter and the portal work: it reads the list in one pass, then
- * reads each candidate again just before purging it, so a message whose
- * expiry was pushed back meanwhile stays.  Every change is written to the
- * audit trail with the admin who ran it.
- *
- * XXX: audit_retention and purged_retention (sealpost.conf) are not
- * applied yet: the store has no call that deletes audit events or a
- * tombstone.  Both are kept forever, which errs on the side of keeping
- * evidence; the store will grow by a small record per message.
+ * metadata as a tombstone, then applies the retention settings (removes
+ * tombstones older than purged_retention, and audit events older than
+ * audit_retention that belong to no message the store still holds), and
+ * removes chunks that were never committed and are older than an hour,
+ * and expired passcodes, sessions and rate limits.  Each change is one
+ * store transaction, so purge may run while the milter and the portal
+ * work: it reads the list in one pass, then purges each candidate with
+ * sp_store_msg_purge_expired, which checks again inside the purge's own
+ * transaction, so a message whose expiry was pushed back meanwhile stays.
+ * Every change is written to the audit trail with the admin who ran it.
  */
 #include "ctl_msg.h"
 
@@ -192,32 +190,49 @@ struct purge_totals {
 	uint64_t bytes;
 };
 
-/* Purges one candidate if it still qualifies. */
+/* --dry-run: shows a candidate that still qualifies. */
 static void
-purge_one(struct sp_store *s, const char *id, int64_t now, bool dry_run,
-    struct purge_totals *t)
+purge_show(
+    struct sp_store *s, const char *id, int64_t now, struct purge_totals *t)
+{
+	struct sp_msg_meta m;
+	struct sp_error err;
+
+	memset(&m, 0, sizeof(m));
+	sp_error_clear(&err);
+	if (sp_store_msg_get(s, id, &m, &err) == SP_OK &&
+	    ctl_msg_purgeable(&m, now)) {
+		printf("would purge %s (%s)\n", m.id, ctl_state_name(&m, now));
+		t->msgs++;
+		t->bytes += ctl_sealed_bytes(&m);
+	}
+	sp_msg_meta_cleanup(&m);
+}
+
+/* Purges one candidate if it still qualifies, checked by the store in
+ * the purge's own transaction. */
+static void
+purge_one(
+    struct sp_store *s, const char *id, int64_t now, struct purge_totals *t)
 {
 	struct sp_msg_meta m;
 	struct sp_error err;
 	char detail[64];
+	bool purged = false;
 
-	/* XXX: the check and the purge are two transactions, so an expiry
-	 * pushed back by another admin between them is lost; tolerable
-	 * because nothing else makes a purgeable message current again, and
-	 * the window is one read. */
-	memset(&m, 0, sizeof(m));
 	sp_error_clear(&err);
-	if (sp_store_msg_get(s, id, &m, &err) != SP_OK ||
-	    !ctl_msg_purgeable(&m, now))
+	if (sp_store_msg_purge_expired(s, id, now, &purged, &m, &err) !=
+	    SP_OK) {
+		if (err.code != SP_ENOTFOUND) {
+			ctl_warn("purge %s: %s", id, err.msg);
+			t->failed++;
+		}
+		return;
+	}
+	if (!purged)
 		goto out;
 	snprintf(detail, sizeof(detail), "reason=%s", ctl_state_name(&m, now));
-	if (dry_run) {
-		printf("would purge %s (%s)\n", m.id, detail + 7);
-	} else if (sp_store_msg_purge(s, m.id, &err) != SP_OK) {
-		ctl_warn("purge %s: %s", m.id, err.msg);
-		t->failed++;
-		goto out;
-	} else if (ctl_audit(s, m.id, "purge", detail, &err) != SP_OK) {
+	if (ctl_audit(s, m.id, "purge", detail, &err) != SP_OK) {
 		ctl_warn("purge %s: purged, but the audit event failed: %s",
 		    m.id, err.msg);
 		t->failed++;
@@ -228,38 +243,87 @@ out:
 	sp_msg_meta_cleanup(&m);
 }
 
+/* What purge removed besides messages. */
+struct purge_gc {
+	size_t tombstones, events, orphans;
+	size_t kv[3]; /* passcodes, sessions, rate limits */
+};
+
+/* Tombstones past purged_retention, then audit events past
+ * audit_retention (those of messages still held stay, see sp_store.h).
+ * The removal is itself an audit event, which the next runs keep for
+ * audit_retention. */
+static int
+purge_retention(struct sp_store *s, const struct sp_config *cfg, int64_t now,
+    struct purge_gc *g)
+{
+	struct sp_error err;
+	char detail[96];
+
+	sp_error_clear(&err);
+	if (sp_store_tombstone_expire(s, now - cfg->purged_retention,
+	        &g->tombstones, &err) != SP_OK) {
+		ctl_warn("purge: tombstones: %s", err.msg);
+		return CTL_FAIL;
+	}
+	if (sp_store_audit_expire(
+	        s, now - cfg->audit_retention, &g->events, &err) != SP_OK) {
+		ctl_warn("purge: audit events: %s", err.msg);
+		return CTL_FAIL;
+	}
+	if (g->tombstones == 0 && g->events == 0)
+		return CTL_OK;
+	snprintf(detail, sizeof(detail), "tombstones=%zu audit_events=%zu",
+	    g->tombstones, g->events);
+	if (ctl_audit(s, "", "retention", detail, &err) != SP_OK) {
+		ctl_warn("purge: audit: %s", err.msg);
+		return CTL_FAIL;
+	}
+	return CTL_OK;
+}
+
 /* Orphan chunks and expired sign-in records. */
 static int
-purge_housekeeping(struct sp_store *s, size_t *orphans, size_t *records)
+purge_housekeeping(struct sp_store *s, struct purge_gc *g)
 {
 	static const enum sp_kv_table tables[] = { SP_KV_PASSCODES,
 		SP_KV_SESSIONS, SP_KV_RATELIMITS };
 	struct sp_error err;
 	char detail[64];
-	size_t i, n;
+	size_t i;
 
 	sp_error_clear(&err);
-	if (sp_store_gc_orphans(s, PURGE_ORPHAN_AGE, orphans, &err) != SP_OK) {
+	if (sp_store_gc_orphans(s, PURGE_ORPHAN_AGE, &g->orphans, &err) !=
+	    SP_OK) {
 		ctl_warn("purge: orphan chunks: %s", err.msg);
 		return CTL_FAIL;
 	}
-	for (i = 0, *records = 0; i < sizeof(tables) / sizeof(*tables); i++) {
-		n = 0;
-		if (sp_store_kv_expire(s, tables[i], ctl_now(), &n, &err) !=
-		    SP_OK) {
+	for (i = 0; i < sizeof(tables) / sizeof(*tables); i++) {
+		if (sp_store_kv_expire(
+		        s, tables[i], ctl_now(), &g->kv[i], &err) != SP_OK) {
 			ctl_warn("purge: expired records: %s", err.msg);
 			return CTL_FAIL;
 		}
-		*records += n;
 	}
-	if (*orphans == 0)
+	if (g->orphans == 0)
 		return CTL_OK;
-	snprintf(detail, sizeof(detail), "orphan_chunks=%zu", *orphans);
+	snprintf(detail, sizeof(detail), "orphan_chunks=%zu", g->orphans);
 	if (ctl_audit(s, "", "gc", detail, &err) != SP_OK) {
 		ctl_warn("purge: audit: %s", err.msg);
 		return CTL_FAIL;
 	}
 	return CTL_OK;
+}
+
+static void
+purge_report(const struct purge_totals *t, const struct purge_gc *g)
+{
+	printf("purged %zu messages (%" PRIu64 " sealed bytes); removed %zu "
+	       "old tombstones, %zu old audit events, %zu orphan chunks, "
+	       "%zu expired sign-in records (%zu passcodes, %zu sessions, "
+	       "%zu rate limits)\n",
+	    t->msgs, t->bytes, g->tombstones, g->events, g->orphans,
+	    g->kv[0] + g->kv[1] + g->kv[2], g->kv[0], g->kv[1], g->kv[2]);
 }
 
 static int
@@ -288,9 +352,10 @@ ctl_msg_purge(struct ctl *ctl, int argc, char **argv)
 {
 	struct purge_list p = { .now = ctl_now() };
 	struct purge_totals t = { 0, 0, 0 };
+	struct purge_gc g;
 	struct sp_store *s = NULL;
 	struct sp_error err;
-	size_t i, orphans = 0, records = 0;
+	size_t i;
 	bool dry_run = false;
 	int rc;
 
@@ -306,16 +371,21 @@ ctl_msg_purge(struct ctl *ctl, int argc, char **argv)
 		    p.status != SP_OK ? sp_strerror(p.status) : err.msg);
 		goto out;
 	}
-	for (i = 0; i < p.n; i++)
-		purge_one(s, p.ids[i], p.now, dry_run, &t);
+	for (i = 0; i < p.n; i++) {
+		if (dry_run)
+			purge_show(s, p.ids[i], p.now, &t);
+		else
+			purge_one(s, p.ids[i], p.now, &t);
+	}
 	if (dry_run) {
 		rc = CTL_OK;
 		goto out;
 	}
-	rc = purge_housekeeping(s, &orphans, &records);
-	printf("purged %zu messages (%" PRIu64 " sealed bytes), %zu orphan "
-	       "chunks, %zu expired sign-in records\n",
-	    t.msgs, t.bytes, orphans, records);
+	memset(&g, 0, sizeof(g));
+	rc = purge_retention(s, ctl->cfg, ctl_now(), &g);
+	if (purge_housekeeping(s, &g) != CTL_OK)
+		rc = CTL_FAIL;
+	purge_report(&t, &g);
 	if (t.failed > 0)
 		rc = CTL_FAIL;
 out:

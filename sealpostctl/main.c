@@ -43,6 +43,8 @@ static const struct ctl_command commands[] = {
 	    "[--rules FILE]",
 	    "check the rules file, or show what the rules decide for a "
 	    "message" },
+	{ "export", ctl_export, "ID [-o FILE]",
+	    "write the original bytes of a sealed message" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -87,6 +87,7 @@ struct sp_config {
 	int64_t purged_retention;  /* tombstones of purged messages */
 	char *milter_socket_group; /* group of a unix milter socket, or NULL */
 	uint32_t milter_socket_mode; /* mode of a unix milter socket */
+	char *store_group; /* group sharing the store, or NULL: private */
 
 	/* per key of the table: line it was set at, 0 for its default */
 	unsigned *lines;

@@ -16,8 +16,12 @@
  *
  * path is a directory ("lmdb:" prefix optional; it is created 0700 when
  * missing); its files are made mode 0600, so every process that opens it
- * runs as the same user.  Open one sp_store per path per process and
- * share it.
+ * runs as the same user.  With opts->group set, the store is shared by
+ * the members of that group instead: a missing directory is created 2770
+ * with that group, and data.mdb and lock.mdb are given that group and
+ * mode 0660 (whatever the umask) when a writer opens the store; an
+ * unknown group is SP_ECONFIG, files the opener cannot hand to the group
+ * SP_EPERM.  Open one sp_store per path per process and share it.
  *
  * Threads: one struct sp_store may be used by any number of threads at
  * once; every call runs in its own transaction (read transactions are not
@@ -45,6 +49,15 @@
  * record read back is damaged (never a crash); SP_ENOTFOUND.
  *
  * Metadata holds no message content: no subject, no body.
+ *
+ * Retention: a purged message leaves a tombstone (its metadata, state
+ * SP_MSG_PURGED, with the time of the purge in purged).  The audit events
+ * of a message stay as long as the store holds the message or its
+ * tombstone; sp_store_tombstone_expire() removes old tombstones, and
+ * sp_store_audit_expire() removes old events for no message or for a
+ * message the store no longer holds.  So every event is kept at least as
+ * long as its message, and at least until it is older than the cutoff
+ * the caller passes to sp_store_audit_expire().
  */
 #ifndef SP_STORE_H
 #define SP_STORE_H
@@ -71,7 +84,8 @@ struct sp_msg_meta {
 	int64_t created;          /* unix seconds */
 	int64_t expires;          /* unix seconds, 0 = never */
 	int64_t revoked;          /* unix seconds, 0 = not revoked */
-	uint32_t state;           /* enum sp_msg_state */
+	int64_t purged; /* unix seconds, 0 = not purged; set by the store */
+	uint32_t state; /* enum sp_msg_state */
 	char template_name[64];
 	uint32_t rights; /* SP_RIGHT_* bits, from the template */
 	char rule[64];   /* rule that matched, "" for portal mail */
@@ -97,6 +111,7 @@ struct sp_store_opts {
 	uint64_t map_size; /* initial map size in bytes (0: default) */
 	uint64_t max_size; /* hard cap (0: default) */
 	bool read_only;
+	const char *group; /* share with this group; NULL or "": private */
 };
 
 struct sp_store;
@@ -134,9 +149,27 @@ int sp_store_chunks_read(struct sp_store *s, const char *id, uint32_t n,
  * purged message stays purged (SP_EINVAL). */
 int sp_store_msg_update(struct sp_store *s, const struct sp_msg_meta *m,
     struct sp_error *err) SP_MUST_CHECK;
-/* Deletes the chunks of id, keeps its metadata as a tombstone. */
+/* Deletes the chunks of id, keeps its metadata as a tombstone (purged
+ * set to the current time, or kept when it was purged before). */
 int sp_store_msg_purge(
     struct sp_store *s, const char *id, struct sp_error *err) SP_MUST_CHECK;
+/* Purges id as sp_store_msg_purge does, but only when, inside the same
+ * write transaction, it is revoked or expired (expires != 0 && expires <=
+ * now), so that a change made after the caller looked (an expiry pushed
+ * back) wins.  *purged tells whether it was purged now; was, when not
+ * NULL, gets the metadata as it stood before, purged or not (the caller
+ * frees it with sp_msg_meta_cleanup).  SP_ENOTFOUND for no such message;
+ * a tombstone is left alone (*purged false). */
+int sp_store_msg_purge_expired(struct sp_store *s, const char *id, int64_t now,
+    bool *purged, struct sp_msg_meta *was, struct sp_error *err) SP_MUST_CHECK;
+/* Deletes the tombstones purged at or before `before` (their metadata;
+ * their audit events then fall to sp_store_audit_expire).  A tombstone
+ * without a purge time (written before the store kept one) is given the
+ * current time instead, so it is kept one full period from now.  Works in
+ * batches of a bounded number of records, each its own transaction;
+ * *removed counts the tombstones deleted. */
+int sp_store_tombstone_expire(struct sp_store *s, int64_t before,
+    size_t *removed, struct sp_error *err) SP_MUST_CHECK;
 typedef int (*sp_store_meta_fn)(void *ctx, const struct sp_msg_meta *m);
 int sp_store_msg_list(struct sp_store *s, sp_store_meta_fn fn, void *ctx,
     struct sp_error *err) SP_MUST_CHECK;
@@ -196,5 +229,11 @@ typedef int (*sp_store_audit_fn)(void *ctx, const struct sp_audit_event *ev);
  * each group in time order.  id "": the events for no message. */
 int sp_store_audit_list(struct sp_store *s, const char *id,
     sp_store_audit_fn fn, void *ctx, struct sp_error *err) SP_MUST_CHECK;
+/* Deletes the events dated at or before `before` that are for no message
+ * or for a message the store holds neither as a message nor as a
+ * tombstone.  Events of a message still held are kept, however old.  In
+ * batches like sp_store_tombstone_expire; *removed counts events. */
+int sp_store_audit_expire(struct sp_store *s, int64_t before, size_t *removed,
+    struct sp_error *err) SP_MUST_CHECK;
 
 #endif

@@ -44,6 +44,11 @@ struct sp_store_ops {
 	    const struct sp_msg_meta *m, struct sp_error *err);
 	int (*msg_purge)(
 	    struct sp_store_backend *b, const char *id, struct sp_error *err);
+	int (*msg_purge_expired)(struct sp_store_backend *b, const char *id,
+	    int64_t now, bool *purged, struct sp_msg_meta *was,
+	    struct sp_error *err);
+	int (*tombstone_expire)(struct sp_store_backend *b, int64_t before,
+	    size_t *removed, struct sp_error *err);
 	int (*msg_list)(struct sp_store_backend *b, sp_store_meta_fn fn,
 	    void *ctx, struct sp_error *err);
 	int (*gc_orphans)(struct sp_store_backend *b, int64_t max_age,
@@ -65,6 +70,8 @@ struct sp_store_ops {
 	    const struct sp_audit_event *ev, struct sp_error *err);
 	int (*audit_list)(struct sp_store_backend *b, const char *id,
 	    sp_store_audit_fn fn, void *ctx, struct sp_error *err);
+	int (*audit_expire)(struct sp_store_backend *b, int64_t before,
+	    size_t *removed, struct sp_error *err);
 };
 
 extern const struct sp_store_ops sp_store_lmdb_ops;

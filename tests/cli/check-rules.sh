@@ -69,7 +69,7 @@ expect "check lists every error" 1 "bad.rules:5:20: expected encrypt or skip in 
 	"$ctl" -c "$c" rules check "$tmp/bad.rules"
 expect "check counts errors" 1 "4 errors" \
 	"$ctl" -c "$c" rules check "$tmp/bad.rules"
-expect "check missing file" 1 "cannot read" \
+expect "check missing file" 1 "cannot open" \
 	"$ctl" -c "$c" rules check "$tmp/nope"
 
 printf 'From: a@corp.example\r\nSubject: [SECURE] =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\nbody\r\n' >"$tmp/crlf.eml"

@@ -86,7 +86,7 @@ static int
 seal(const struct sp_config *cfg, struct sp_msg_meta *m, const char *file)
 {
 	struct sp_store_opts so = { cfg->store_map_size, cfg->store_max_size,
-		false };
+		false, cfg->store_group };
 	struct sp_keyring *kr = NULL;
 	struct sp_store *st = NULL;
 	struct sp_error err;
@@ -133,7 +133,7 @@ static int
 audit(const struct sp_config *cfg, const char *id)
 {
 	struct sp_store_opts so = { cfg->store_map_size, cfg->store_max_size,
-		true };
+		true, cfg->store_group };
 	struct sp_store *st = NULL;
 	struct sp_error err;
 	int rc = 0;

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -649,6 +650,7 @@ purge_drops_chunks_keeps_tombstone_and_audit(void **state)
 {
 	struct fx *f = *state;
 	long long before, after;
+	char py[512];
 
 	before = stats_number(f, "sealed_bytes");
 	CHECK_INT(chunks_status(f, ID_EXPIRED, 2), SP_OK);
@@ -674,11 +676,22 @@ purge_drops_chunks_keeps_tombstone_and_audit(void **state)
 	RUN(f, "show", ID_EXPIRED);
 	CHECK_INT(f->status, 0);
 	CHECK_CONTAINS(f->out, "state:      purged");
+	CHECK_CONTAINS(f->out, "purged:     ");
 	CHECK_CONTAINS(f->out, "dave@example.org");
 	CHECK_CONTAINS(f->out, "reason=expired");
 	CHECK_CONTAINS(f->out, "admin:");
 	RUN(f, "list", "--state", "purged");
 	CHECK_INT(ids_in_output(f), B_EXPIRED | B_REVOKED);
+	/* the purge time, in JSON too; active messages have none */
+	RUN(f, "list", "--json");
+	snprintf(py, sizeof(py),
+	    "p = sorted(x[\"purged\"] >= %lld for x in d if x[\"state\"] == "
+	    "\"purged\")\n"
+	    "assert p == [True, True], d\n"
+	    "assert all(x[\"purged\"] == 0 for x in d if x[\"state\"] != "
+	    "\"purged\"), d",
+	    (long long)f->now);
+	CHECK_INT(python_check(f, py), 0);
 	/* a second run finds nothing more */
 	RUN(f, "purge");
 	CHECK_CONTAINS(f->out, "purged 0 messages");
@@ -1038,6 +1051,213 @@ purge_while_a_writer_commits_loses_nothing_it_should_keep(void **state)
 	    runs, n, active, purged);
 }
 
+/* Appends a line to the fixture's config. */
+static void
+conf_add(struct fx *f, const char *line)
+{
+	FILE *fp = fopen(f->conf, "a");
+
+	assert_non_null(fp);
+	fprintf(fp, "%s\n", line);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void
+fx_audit(struct sp_store *s, const char *id, int64_t when, const char *what)
+{
+	struct sp_audit_event ev;
+	struct sp_error err;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.when = when;
+	snprintf(ev.id, sizeof(ev.id), "%s", id);
+	snprintf(ev.event, sizeof(ev.event), "%s", what);
+	snprintf(ev.actor, sizeof(ev.actor), "test");
+	if (sp_store_audit_add(s, &ev, &err) != SP_OK)
+		fail_msg("audit add: %s", err.msg);
+}
+
+struct ev_find {
+	const char *event;
+	char detail[256];
+	size_t n;
+};
+
+static int
+ev_find(void *ctx, const struct sp_audit_event *ev)
+{
+	struct ev_find *e = ctx;
+
+	e->n++;
+	if (e->event != NULL && strcmp(ev->event, e->event) == 0)
+		snprintf(e->detail, sizeof(e->detail), "%s", ev->detail);
+	return 0;
+}
+
+/* Number of audit events of id; e->detail gets that of the last one
+ * named e->event. */
+static size_t
+fx_events(struct fx *f, const char *id, struct ev_find *e)
+{
+	struct sp_store *s = NULL;
+	struct sp_error err;
+
+	e->n = 0;
+	e->detail[0] = '\0';
+	assert_int_equal(fx_store_open(f, &s), 0);
+	if (sp_store_audit_list(s, id, ev_find, e, &err) != SP_OK)
+		fail_msg("audit list: %s", err.msg);
+	sp_store_close(s);
+	return e->n;
+}
+
+static void
+purge_applies_retention_to_tombstones_and_audit(void **state)
+{
+	struct fx *f = *state;
+	struct sp_store *s = NULL;
+	struct ev_find e = { NULL, "", 0 };
+	int64_t old = f->now - 400 * DAY;
+
+	assert_int_equal(fx_store_open(f, &s), 0);
+	fx_audit(s, "", old, "signin-failed");
+	fx_audit(s, "", f->now - DAY, "signin-failed");
+	fx_audit(s, ID_UNKNOWN, old, "signin-failed");
+	fx_audit(s, ID_ACTIVE, old, "sealed");
+	sp_store_close(s);
+	conf_add(f, "purged_retention = 0s");
+	RUN(f, "purge");
+	CHECK_INT(f->status, 0);
+	CHECK_CONTAINS(f->out, "purged 2 messages");
+	/* the two tombstones at once; the events older than 365d that
+	 * belong to no message held */
+	CHECK_CONTAINS(f->out, "removed 2 old tombstones, 2 old audit events");
+	RUN(f, "show", ID_EXPIRED);
+	CHECK_INT(f->status, 1);
+	CHECK_CONTAINS(f->errout, "no such message");
+	RUN(f, "show", ID_REVOKED);
+	CHECK_INT(f->status, 1);
+	/* the purge events stay for audit_retention, the old event of a
+	 * message still held stays with it */
+	CHECK_INT(fx_events(f, ID_EXPIRED, &e), 1);
+	CHECK_INT(fx_events(f, ID_ACTIVE, &e), 1);
+	CHECK_INT(fx_events(f, ID_UNKNOWN, &e), 0);
+	e.event = "retention";
+	CHECK_INT(fx_events(f, "", &e), 2); /* the recent one, retention */
+	CHECK_STR(e.detail, "tombstones=2 audit_events=2");
+	RUN(f, "list");
+	CHECK_INT(ids_in_output(f), B_ACTIVE | B_RECENT | B_NULLSND);
+	/* with the default 90d the tombstones would have stayed */
+	RUN(f, "purge");
+	CHECK_CONTAINS(f->out, "removed 0 old tombstones, 0 old audit events");
+}
+
+static void
+purge_removes_expired_records_of_every_table(void **state)
+{
+	static const struct {
+		enum sp_kv_table t;
+		unsigned expired;
+	} tables[] = {
+		{ SP_KV_PASSCODES, 2 },
+		{ SP_KV_SESSIONS, 1 },
+		{ SP_KV_RATELIMITS, 3 },
+	};
+	struct fx *f = *state;
+	struct sp_store *s = NULL;
+	struct sp_error err;
+	char key[16], val[SP_KV_VAL_MAX];
+	size_t i, vlen;
+	unsigned k;
+
+	assert_int_equal(fx_store_open(f, &s), 0);
+	for (i = 0; i < 3; i++) {
+		for (k = 0; k <= tables[i].expired; k++) {
+			/* key 0 lives for a day, the others expired */
+			snprintf(key, sizeof(key), "key%u", k);
+			CHECK_INT(
+			    sp_store_kv_put(s, tables[i].t, key, strlen(key),
+			        "v", 1, k == 0 ? f->now + DAY : f->now - 10,
+			        &err),
+			    SP_OK);
+		}
+	}
+	sp_store_close(s);
+	RUN(f, "purge");
+	CHECK_INT(f->status, 0);
+	CHECK_CONTAINS(f->out,
+	    "6 expired sign-in records (2 passcodes, 1 "
+	    "sessions, 3 rate limits)");
+	assert_int_equal(fx_store_open(f, &s), 0);
+	for (i = 0; i < 3; i++)
+		CHECK_INT(sp_store_kv_get(
+		              s, tables[i].t, "key0", 4, val, &vlen, &err),
+		    SP_OK);
+	sp_store_close(s);
+	RUN(f, "purge");
+	CHECK_CONTAINS(f->out, "0 expired sign-in records (0 passcodes");
+}
+
+static void
+purge_gives_a_shared_store_its_group_modes(void **state)
+{
+	struct fx *f = *state;
+	struct group *gr = getgrnam("nogroup");
+	char p[320], line[64];
+	struct stat st;
+
+	if (geteuid() != 0 || gr == NULL) {
+		print_message("skipped: needs root and group nogroup\n");
+		skip();
+	}
+	snprintf(p, sizeof(p), "%s/data.mdb", f->store);
+	CHECK_INT(chmod(p, 0600), 0);
+	snprintf(line, sizeof(line), "store_group = nogroup");
+	conf_add(f, line);
+	RUN(f, "purge");
+	CHECK_INT(f->status, 0);
+	CHECK_INT(stat(p, &st), 0);
+	CHECK_INT(st.st_mode & 07777, 0660);
+	CHECK_INT(st.st_gid, gr->gr_gid);
+	/* list opens read-only and changes nothing */
+	CHECK_INT(chmod(p, 0600), 0);
+	RUN(f, "list");
+	CHECK_INT(f->status, 0);
+	CHECK_INT(stat(p, &st), 0);
+	CHECK_INT(st.st_mode & 07777, 0600);
+}
+
+static void
+show_takes_an_id_that_starts_with_a_dash(void **state)
+{
+	static const struct fx_msg dash = { "-startsWithADash00000A",
+		"ivan@example.org", { "k@x.example", NULL, NULL },
+		"confidential", -DAY, DAY, SP_MSG_ACTIVE, 1 };
+	static const char *const forms[][4] = {
+		{ "show", "-startsWithADash00000A", NULL },
+		{ "show", "--json", "-startsWithADash00000A" },
+		{ "show", "--", "-startsWithADash00000A" },
+	};
+	struct fx *f = *state;
+	struct sp_store *s = NULL;
+	size_t i;
+
+	assert_int_equal(fx_store_open(f, &s), 0);
+	assert_int_equal(fx_write(s, &dash, f->now), 0);
+	sp_store_close(s);
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		ctl_run(f, forms[i]);
+		if (f->status != 0 ||
+		    strstr(f->out, "ivan@example.org") == NULL)
+			fail_msg("%s %s: got status %d \"%s\", want 0 and the "
+			         "sender",
+			    forms[i][0], forms[i][1], f->status, f->errout);
+	}
+	/* what is neither an option nor an id is still refused */
+	RUN(f, "show", "-x");
+	CHECK_INT(f->status, 2);
+}
+
 int
 main(void)
 {
@@ -1056,6 +1276,10 @@ main(void)
 		T(purge_drops_chunks_keeps_tombstone_and_audit),
 		T(purge_keeps_uncommitted_chunks_younger_than_an_hour),
 		T(purge_while_a_writer_commits_loses_nothing_it_should_keep),
+		T(purge_applies_retention_to_tombstones_and_audit),
+		T(purge_removes_expired_records_of_every_table),
+		T(purge_gives_a_shared_store_its_group_modes),
+		T(show_takes_an_id_that_starts_with_a_dash),
 	};
 #undef T
 

@@ -28,7 +28,7 @@ struct fx {
 static int
 fx_open(struct fx *f, uint64_t map, uint64_t max)
 {
-	struct sp_store_opts o = { map, max, false };
+	struct sp_store_opts o = { map, max, false, NULL };
 
 	return sp_store_open(f->path, &o, &f->s, &f->err);
 }
@@ -733,7 +733,7 @@ static void
 read_only_store_reads_but_refuses_writes(void **state)
 {
 	struct fx *f = *state;
-	struct sp_store_opts o = { 0, 0, true };
+	struct sp_store_opts o = { 0, 0, true, NULL };
 	struct sp_store *ro;
 	char id[SP_ID_LEN + 1];
 

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sealpost-milter: seals matched mail and replaces it with a notification.
+ *
+ *   sealpost-milter [-c FILE] [-f] [-n]
+ *     -c FILE  the config file (default SP_CONFIG_DEFAULT_PATH)
+ *     -f       stay in the foreground, log to stderr too
+ *     -n       check the config, the rules and the keys, then exit
+ *
+ * Start-up order matters: config, rules and public keys are read first
+ * (a bad config or rules file refuses to start, listing every error);
+ * the socket is opened as root; then the process detaches, drops to
+ * milter_user, and only then opens the store (an LMDB environment must
+ * not cross a fork, and its files must belong to milter_user).
+ *
+ * Exit codes: 0 after a clean stop, 1 on a start-up failure, 78 on a
+ * configuration error.
+ */
+#include "milter.h"
+
+#include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sp_log.h"
+
+#define EXIT_CONFIG 78
+
+static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct sp_config *store_cfg;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: sealpost-milter [-c FILE] [-f] [-n]\n");
+	exit(EXIT_CONFIG);
+}
+
+static int
+level_of(const char *name)
+{
+	int prio = name ? sp_log_level_from_name(name) : -1;
+
+	return prio < 0 ? LOG_INFO : prio;
+}
+
+/* Opens the store if it is not open yet.  Called at start and again
+ * before sealing, so a store that was not writable at start is picked up
+ * once it is. */
+struct sp_store *
+milter_store_ensure(void)
+{
+	struct sp_store_opts opts = { 0 };
+	struct sp_error err;
+	struct sp_store *s;
+
+	pthread_mutex_lock(&store_lock);
+	s = milter_store;
+	if (s == NULL && store_cfg != NULL) {
+		opts.map_size = store_cfg->store_map_size;
+		opts.max_size = store_cfg->store_max_size;
+		opts.group = store_cfg->store_group;
+		sp_error_clear(&err);
+		if (sp_store_open(store_cfg->store_path, &opts, &s, &err) ==
+		    SP_OK)
+			milter_store = s;
+		else
+			snprintf(milter_store_error, sizeof(milter_store_error),
+			    "%s", err.msg);
+	}
+	pthread_mutex_unlock(&store_lock);
+	return s;
+}
+
+static int
+check_only(const struct milter_conf *mc)
+{
+	if (mc->keys == NULL) {
+		fprintf(stderr, "%s: %s\n", mc->cfg->path, mc->keys_error);
+		return 1;
+	}
+	printf("%s: ok, %zu rules, %zu templates, sealing key %s\n",
+	    mc->cfg->path, sp_ruleset_nrules(mc->rules),
+	    sp_ruleset_ntemplates(mc->rules), sp_keyring_newest(mc->keys)->id);
+	return 0;
+}
+
+static int
+write_pid(const char *path)
+{
+	FILE *fp;
+
+	if (path == NULL)
+		return SP_OK;
+	fp = fopen(path, "w");
+	if (fp == NULL)
+		return SP_EIO;
+	fprintf(fp, "%ld\n", (long)getpid());
+	return fclose(fp) == 0 ? SP_OK : SP_EIO;
+}
+
+static int
+start(struct milter_conf *mc, bool foreground)
+{
+	const struct sp_config *cfg = mc->cfg;
+	struct sp_error err;
+
+	sp_error_clear(&err);
+	if (smfi_register(milter_desc) != MI_SUCCESS) {
+		sp_log(
+		    LOG_ERR, NULL, "action=start-failed reason=smfi_register");
+		return 1;
+	}
+	if (milter_socket_open(cfg, &err) != SP_OK) {
+		sp_log(LOG_ERR, NULL, "action=start-failed reason=\"%s\"",
+		    err.msg);
+		return 1;
+	}
+	if (!foreground && daemon(0, 0) != 0) {
+		sp_log(LOG_ERR, NULL, "action=start-failed reason=daemon");
+		return 1;
+	}
+	if (write_pid(cfg->pid_file) != SP_OK)
+		sp_log(LOG_WARNING, NULL, "action=start pid_file=unwritable");
+	if (milter_drop_privileges(cfg->milter_user, &err) != SP_OK) {
+		sp_log(LOG_ERR, NULL, "action=start-failed reason=\"%s\"",
+		    err.msg);
+		return 1;
+	}
+	store_cfg = cfg;
+	if (milter_store_ensure() == NULL)
+		sp_log(LOG_ERR, NULL,
+		    "action=start store=unavailable reason=\"%s\" "
+		    "note=\"mail to be sealed is tempfailed\"",
+		    milter_store_error);
+	if (mc->keys == NULL)
+		sp_log(LOG_ERR, NULL,
+		    "action=start keys=none reason=\"%s\" "
+		    "note=\"mail to be sealed is tempfailed\"",
+		    mc->keys_error);
+	sp_log(LOG_INFO, NULL, "action=start socket=%s rules=%zu",
+	    cfg->milter_socket, sp_ruleset_nrules(mc->rules));
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = SP_CONFIG_DEFAULT_PATH;
+	bool foreground = false, check = false;
+	struct milter_conf *mc = NULL;
+	struct sp_diag diag;
+	int ch, rc;
+
+	while ((ch = getopt(argc, argv, "c:fn")) != -1) {
+		if (ch == 'c')
+			path = optarg;
+		else if (ch == 'f')
+			foreground = true;
+		else if (ch == 'n')
+			check = true;
+		else
+			usage();
+	}
+	sp_log_open("sealpost-milter", foreground || check);
+	sp_diag_init(&diag);
+	if (milter_conf_load(path, &mc, &diag) != SP_OK) {
+		sp_diag_print(&diag, stderr);
+		sp_diag_cleanup(&diag);
+		return EXIT_CONFIG;
+	}
+	sp_diag_cleanup(&diag);
+	if (check) {
+		rc = check_only(mc);
+		milter_conf_put(mc);
+		return rc;
+	}
+	sp_log_set_level(level_of(mc->cfg->log_level));
+	milter_conf_install(mc);
+	/* The store keeps pointing at the first generation's config. */
+	mc = milter_conf_get();
+	rc = start(mc, foreground);
+	if (rc == 0)
+		rc = milter_run() == MI_SUCCESS ? 0 : 1;
+	sp_log(LOG_INFO, NULL, "action=stopped");
+	if (milter_store != NULL)
+		sp_store_close(milter_store);
+	if (rc == 0 && mc->cfg->pid_file != NULL)
+		(void)unlink(mc->cfg->pid_file); /* may fail after the drop */
+	milter_conf_install(NULL);
+	milter_conf_put(mc);
+	return rc;
+}

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests for sp_template: placeholders, escaping, sections, errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "check.h"
+#include "sp_template.h"
+
+static const struct sp_tvar vars[] = {
+	{ "name", "Ann <ann@x>" },
+	{ "empty", "" },
+	{ "unset", NULL },
+	{ "tricky", "{{name}} & 'q' \"d\"" },
+	{ "html", "<b>bold</b>" },
+};
+
+struct render_case {
+	const char *what;
+	const char *tmpl;
+	enum sp_escape esc;
+	const char *want;
+};
+
+static const struct render_case render_cases[] = {
+	{ "text is copied", "plain text\n", SP_ESC_NONE, "plain text\n" },
+	{ "text value as is", "Hi {{name}}!", SP_ESC_NONE, "Hi Ann <ann@x>!" },
+	{ "html value escaped", "Hi {{name}}!", SP_ESC_HTML,
+	    "Hi Ann &lt;ann@x&gt;!" },
+	{ "spaces inside tag", "{{ name }}", SP_ESC_NONE, "Ann <ann@x>" },
+	{ "value never parsed", "{{tricky}}", SP_ESC_HTML,
+	    "{{name}} &amp; &#39;q&#39; &quot;d&quot;" },
+	{ "triple braces raw", "{{{html}}}", SP_ESC_HTML, "<b>bold</b>" },
+	{ "if set shows", "a{{#if name}}b{{/if}}c", SP_ESC_NONE, "abc" },
+	{ "if empty hides", "a{{#if empty}}b{{/if}}c", SP_ESC_NONE, "ac" },
+	{ "if null hides", "a{{#if unset}}b{{/if}}c", SP_ESC_NONE, "ac" },
+	{ "if unknown hides", "a{{#if nope}}b{{/if}}c", SP_ESC_NONE, "ac" },
+	{ "unless empty shows", "a{{#unless empty}}b{{/unless}}c", SP_ESC_NONE,
+	    "abc" },
+	{ "unless set hides", "a{{#unless name}}b{{/unless}}c", SP_ESC_NONE,
+	    "ac" },
+	{ "nested off stays off", "{{#if empty}}x{{#if name}}y{{/if}}z{{/if}}.",
+	    SP_ESC_NONE, "." },
+	{ "nested on", "{{#if name}}x{{#unless empty}}y{{/unless}}{{/if}}",
+	    SP_ESC_NONE, "xy" },
+	{ "comment dropped", "a{{! note }}b", SP_ESC_NONE, "ab" },
+	{ "standalone section line vanishes",
+	    "one\n  {{#if name}}\ntwo\n{{/if}}\nthree\n", SP_ESC_NONE,
+	    "one\ntwo\nthree\n" },
+	{ "standalone hidden section vanishes",
+	    "one\n{{#if empty}}\ntwo\n{{/if}}\nthree\n", SP_ESC_NONE,
+	    "one\nthree\n" },
+	{ "single brace kept", "a { b } c", SP_ESC_NONE, "a { b } c" },
+	{ "empty template", "", SP_ESC_NONE, "" },
+};
+
+static void
+render_cases_give_expected_output(void **state)
+{
+	size_t i, outlen;
+	char *out;
+	struct sp_error err;
+
+	(void)state;
+	for (i = 0; i < sizeof(render_cases) / sizeof(render_cases[0]); i++) {
+		const struct render_case *c = &render_cases[i];
+		int rc = sp_template_render(c->tmpl, strlen(c->tmpl), vars,
+		    sizeof(vars) / sizeof(vars[0]), c->esc, &out, &outlen,
+		    &err);
+		if (rc != SP_OK)
+			fail_msg("%s: got error %s", c->what, err.msg);
+		if (strcmp(out, c->want) != 0 || outlen != strlen(c->want))
+			fail_msg("%s: got \"%s\", want \"%s\"", c->what, out,
+			    c->want);
+		free(out);
+	}
+}
+
+struct error_case {
+	const char *what;
+	const char *tmpl;
+	const char *want_msg;
+};
+
+static const struct error_case error_cases[] = {
+	{ "unknown placeholder named", "x\n{{nmae}}",
+	    "line 2: unknown placeholder \"nmae\"" },
+	{ "unclosed tag", "{{name", "unclosed" },
+	{ "unclosed section", "{{#if name}}x", "not closed" },
+	{ "stray close", "x{{/if}}", "without its opening" },
+	{ "mismatched close", "{{#if name}}x{{/unless}}",
+	    "without its opening" },
+	{ "bad name", "{{a b}}", "bad placeholder" },
+};
+
+static void
+bad_templates_are_refused_with_reason(void **state)
+{
+	size_t i, outlen;
+	char *out = NULL;
+	struct sp_error err;
+
+	(void)state;
+	for (i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
+		const struct error_case *c = &error_cases[i];
+		int rc = sp_template_render(c->tmpl, strlen(c->tmpl), vars,
+		    sizeof(vars) / sizeof(vars[0]), SP_ESC_NONE, &out, &outlen,
+		    &err);
+		if (rc != SP_EFORMAT)
+			fail_msg("%s: got status %d, want %d", c->what, rc,
+			    SP_EFORMAT);
+		CHECK_CONTAINS(err.msg, c->want_msg);
+	}
+}
+
+static void
+html_escape_reports_needed_length_and_cuts(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	CHECK_INT(sp_html_escape(buf, sizeof(buf), "a<b"), 6);
+	CHECK_STR(buf, "a&lt;b");
+	CHECK_INT(sp_html_escape(buf, sizeof(buf), "<<<"), 12);
+	CHECK_STR(buf, "&lt;");
+	CHECK_INT(sp_html_escape(NULL, 0, "&"), 5);
+}
+
+static void
+shipped_templates_render_with_notify_names(void **state)
+{
+	const char *src = getenv("SEALPOST_SOURCE_DIR");
+	char dir[4096], *out;
+	size_t outlen;
+	struct sp_error err;
+	const struct sp_tvar v[] = {
+		{ "brand_name", "Acme" },
+		{ "brand_color", "#123456" },
+		{ "brand_logo_url", NULL },
+		{ "brand_privacy_url", NULL },
+		{ "brand_footer", NULL },
+		{ "sender", "a@b.example" },
+		{ "subject", "Q3 <plan>" },
+		{ "link", "https://p/m/ID" },
+		{ "ref", "ABCD-EFGH" },
+		{ "expires", "" },
+		{ "instructions", "Do it." },
+	};
+	const char *names[] = { "notify.txt", "notify.html" };
+	size_t i;
+
+	(void)state;
+	if (src == NULL)
+		skip();
+	snprintf(dir, sizeof(dir), "%s/templates", src);
+	for (i = 0; i < 2; i++) {
+		int rc = sp_template_render_file(dir, names[i], v,
+		    sizeof(v) / sizeof(v[0]), &out, &outlen, &err);
+		if (rc != SP_OK)
+			fail_msg("%s: got error %s", names[i], err.msg);
+		CHECK_CONTAINS(out, "https://p/m/ID");
+		CHECK_CONTAINS(out, "ABCD-EFGH");
+		CHECK_CONTAINS(out, i == 0 ? "Q3 <plan>" : "Q3 &lt;plan&gt;");
+		free(out);
+	}
+}
+
+static void
+template_names_with_slash_are_refused(void **state)
+{
+	char *text;
+	size_t len;
+	struct sp_error err;
+
+	(void)state;
+	CHECK_INT(sp_template_load("/tmp", "../etc/passwd", &text, &len, &err),
+	    SP_EINVAL);
+	CHECK_INT(
+	    sp_template_load("/tmp", ".hidden", &text, &len, &err), SP_EINVAL);
+	CHECK_INT(sp_template_load("/nonexistent", "x.txt", &text, &len, &err),
+	    SP_ENOTFOUND);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(render_cases_give_expected_output),
+		cmocka_unit_test(bad_templates_are_refused_with_reason),
+		cmocka_unit_test(html_escape_reports_needed_length_and_cuts),
+		cmocka_unit_test(shipped_templates_render_with_notify_names),
+		cmocka_unit_test(template_names_with_slash_are_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
