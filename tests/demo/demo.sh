@@ -230,8 +230,13 @@ EOP
 }
 
 trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+if [ $check = yes ]; then
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+else
+	# Ctrl-C is how the demo is meant to end: a clean stop is success.
+	trap 'exit 0' INT TERM
+fi
 say "starting in $dir (ports $smtp, $exempt, $relay, $http, $fcgi)"
 start_all
 if [ $check = yes ]; then
