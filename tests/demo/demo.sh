@@ -93,12 +93,18 @@ stop_all() {
 }
 
 stopped=no
+keep=yes
 on_exit() {
 	[ $stopped = yes ] && return
 	stopped=yes
 	say "stopping Postfix, nginx, the portal, the milter and the capture"
 	stop_all
-	say "stopped; the state stays in $dir"
+	if [ $keep = yes ]; then
+		say "stopped; the state stays in $dir"
+	else
+		rm -rf "$dir"
+		say "stopped; $dir removed"
+	fi
 }
 
 fail() {
@@ -142,7 +148,7 @@ start_all() {
 	"$src/tests/harness/postfix-instance.sh" start "$dir/postfix" \
 		--smtp "$smtp" --exempt "$exempt" --relay "$relay" \
 		--milter "$SP_SOCKET" --set header_size_limit=1048576 ||
-		fail "Postfix did not start"
+		fail "Postfix did not start (see $dir/postfix/maillog)"
 }
 
 banner() {
@@ -216,7 +222,9 @@ EOP
 	codemail=$(wait_file "protected message: [0-9]" 30) ||
 		fail "no passcode mail in $dir/outside/new"
 	code=$(grep -o 'protected message: [0-9]*' "$codemail" | grep -o '[0-9]*$')
-	say "ok: passcode mail reached the outside world"
+	grep -q '"helo": "mx.sealpost.test"' "${codemail%.eml}.env" ||
+		fail "the passcode mail did not come through the demo's Postfix"
+	say "ok: passcode mail reached the outside world through Postfix"
 	st=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' \
 		"$link/signin" --data-urlencode "csrf=$csrf" \
 		--data-urlencode "addr=bob@example.net" --data-urlencode "code=$code")
@@ -242,8 +250,7 @@ start_all
 if [ $check = yes ]; then
 	self_test
 	say "PASS"
-	on_exit
-	[ -z "${SEALPOST_DEMO_DIR:-}" ] && rm -rf "$dir"
+	[ -z "${SEALPOST_DEMO_DIR:-}" ] && keep=no
 	exit 0
 fi
 banner

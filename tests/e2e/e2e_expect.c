@@ -12,6 +12,8 @@
  *   has_html  "1" when the message has an HTML body (the page then shows
  *             it in a frame, not the text), else "0"
  *   text      the text body (only without an HTML body)
+ *   html      the HTML body as GMime decodes it, NOT escaped (only with
+ *             an HTML body; the page frames the sanitized version)
  *   att       the download name of each attachment, in order
  *   flags     view->flags in decimal
  * Exits 0, or 1 with a message on stderr.
@@ -57,6 +59,14 @@ out:
 	return rc;
 }
 
+static void
+put(const char *key, const char *s, size_t len)
+{
+	printf("%s %zu\n", key, len);
+	fwrite(s, 1, len, stdout);
+	putchar('\n');
+}
+
 /* Prints one record with s HTML-escaped. */
 static int
 record(const char *key, const char *s)
@@ -67,9 +77,7 @@ record(const char *key, const char *s)
 	if (esc == NULL)
 		return -1;
 	(void)sp_html_escape(esc, need + 1, s);
-	printf("%s %zu\n", key, need);
-	fwrite(esc, 1, need, stdout);
-	putchar('\n');
+	put(key, esc, need);
 	free(esc);
 	return 0;
 }
@@ -85,6 +93,8 @@ print_view(const struct sp_mime_view *v)
 	rc |= record("has_html", v->html ? "1" : "0");
 	if (v->html == NULL)
 		rc |= record("text", v->text ? v->text : "");
+	else
+		put("html", v->html, v->html_len);
 	for (i = 0; i < v->natt; i++)
 		rc |= record("att", v->att[i].filename);
 	snprintf(flags, sizeof(flags), "%u", v->flags);
