@@ -41,8 +41,9 @@ import http.client
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "harness"))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-from sphelpers import (Capture, Env, Fail, Postfix, SRC,  # noqa: E402
-                       header_value, send, strip_first_received, wait_for)
+from sphelpers import (SANITIZER_MARKS, SRC, Capture, Env,  # noqa: E402
+                       Fail, Postfix, header_value, port_open, send,
+                       strip_first_received, wait_for)
 from test_postfix import as_handed_over  # noqa: E402
 
 MATCH_DOMAIN = "partner.example"
@@ -198,6 +199,7 @@ class Case:
         self.browser = None
         self.csrf = None
         self.html = False
+        self.done = False
 
     def bad(self, what):
         self.problems.append(what)
@@ -205,18 +207,30 @@ class Case:
 
 def send_all(cases, ports):
     """Each message twice: sealed (from example.org) and, as a reference
-    of what Postfix hands over, through the skip rule (newsletter)."""
+    of what Postfix hands over, through the skip rule (newsletter).
+    Returns how many were accepted."""
+    sent = 0
     for c in cases:
         data = as_handed_over(c.data)
         for sender in ("e2e@example.org", "e2e@newsletter.example.com"):
             err = send(ports["smtp"], sender, [c.rcpt], data)
-            if err is not None:
+            if err is None:
+                sent += 1
+            else:
                 c.bad("not accepted from %s: %s" % (sender, err))
+    return sent
 
 
 def collect(cases, cap, n, timeout):
+    """Sorts up to n captured mails into the cases, waiting at most
+    timeout seconds in all (a missing one fails its case later)."""
     by_rcpt = {c.rcpt: c for c in cases}
-    for env_, msg in cap.wait(n, timeout=timeout):
+    end = time.time() + timeout
+    for _ in range(n):
+        try:
+            (env_, msg), = cap.wait(1, timeout=max(1, end - time.time()))
+        except Fail:
+            return
         c = by_rcpt.get(env_["rcpt_to"][0])
         if c is None:
             continue
@@ -359,10 +373,22 @@ def start_web(root, env, ports):
         capture_output=True, text=True)
     if r.returncode != 0:
         raise Fail("nginx: " + r.stderr)
-    from sphelpers import port_open
     wait_for(lambda: port_open(ports["fcgi"]) and port_open(ports["http"]),
              10, "the portal and nginx")
     return portal, os.path.join(web, "nginx", "nginx.pid")
+
+
+def portal_log_problem(root):
+    """A sanitizer report in the portal's log (a SEALPOST_SANITIZE
+    build), or None."""
+    try:
+        log = open(os.path.join(root, "portal.log"), errors="replace").read()
+    except FileNotFoundError:
+        return None
+    for mark in SANITIZER_MARKS:
+        if mark in log:
+            return log[log.index(mark):][:3000]
+    return None
 
 
 def stop_web(portal, nginx_pid):
@@ -380,24 +406,34 @@ def stop_web(portal, nginx_pid):
             portal.wait()
 
 
+def guarded(c, step, *args):
+    """Runs one step for case c; an unexpected error fails c alone."""
+    try:
+        step(c, *args)
+    except (Fail, OSError, http.client.HTTPException, KeyError,
+            ValueError) as e:
+        c.bad("%s: %s: %s" % (step.__name__, type(e).__name__, e))
+
+
 def run(cases, env, cap, ports, build):
     t0 = time.time()
-    send_all(cases, ports)
-    collect(cases, cap, 2 * len(cases), 240)
+    sent = send_all(cases, ports)
+    collect(cases, cap, sent, 240)
     print("# %d messages sent and captured in %.1f s" % (
         len(cases), time.time() - t0))
     for c in cases:
-        check_notice(c, ports["http"])
+        guarded(c, check_notice, ports["http"])
         if c.path:
-            ask_code(c, ports["http"])
+            guarded(c, ask_code, ports["http"])
     codes = collect_codes(cases, cap, 120)
     for c in cases:
         if c.path and c.rcpt not in codes:
             c.bad("no passcode mail reached the outside world")
         elif c.path:
-            check_page(c, build, codes[c.rcpt])
+            guarded(c, check_page, build, codes[c.rcpt])
         if c.msg_id:
-            check_export(c, env)
+            guarded(c, check_export, env)
+        c.done = True
     print("# all checks done in %.1f s; %d messages have an HTML body "
           "(shown in a frame: its visible words compared)"
           % (time.time() - t0, sum(c.html for c in cases)))
@@ -448,23 +484,29 @@ def main():
         if cap:
             cap.stop()
         stop_web(portal, nginx_pid)
+        report = portal_log_problem(tmp)
+        if report:
+            failed.append("portal: sanitizer report: %s" % report)
         if env:
             try:
                 env.stop_milter()
             except Fail as e:
                 failed.append("milter: %s" % e)
+    bad_files = 0
     for c in cases:
+        if not c.done and not c.problems:
+            c.bad("not checked: the run stopped before it")
         if c.problems:
-            failed.append(c.name)
+            bad_files += 1
             print("FAIL %s" % c.name)
             for pr in c.problems:
                 print("     - %s" % pr)
         else:
             print("ok   %s" % c.name)
     for f in failed:
-        if f.startswith("environment") or f.startswith("milter"):
-            print("FAIL " + f)
-    print("%d passed, %d failed" % (len(cases) - len(failed), len(failed)))
+        print("FAIL " + f)
+    print("%d passed, %d failed" % (len(cases) - bad_files, bad_files))
+    failed += [c.name for c in cases if c.problems]
     if failed or os.environ.get("SEALPOST_KEEP"):
         print("kept " + tmp)
     else:
