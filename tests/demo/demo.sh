@@ -249,6 +249,12 @@ say "starting in $dir (ports $smtp, $exempt, $relay, $http, $fcgi)"
 start_all
 if [ $check = yes ]; then
 	self_test
+	# A SEALPOST_SANITIZE build reports at exit: stop first, then look.
+	stop_all
+	if grep -l "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" \
+		"$dir/sp/milter.log" "$dir/portal.log"; then
+		fail "sanitizer report in the log named above"
+	fi
 	say "PASS"
 	[ -z "${SEALPOST_DEMO_DIR:-}" ] && keep=no
 	exit 0
