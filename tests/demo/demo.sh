@@ -70,10 +70,13 @@ fi
 # --- stopping ------------------------------------------------------------
 # Everything started is recorded in $dir/*.pid (and Postfix's own pid
 # file), so an earlier demo left running in the same folder is stopped too.
+# A pid is signalled only if that process names $dir in its command line:
+# a stale pid file must not stop a process that reused the number.
 stop_pid() { # FILE
 	[ -f "$1" ] || return 0
 	pid=$(tr -dc 0-9 <"$1")
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+	if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+		grep -qF -- "$dir"; then
 		kill "$pid" 2>/dev/null
 		for _ in $(seq 50); do
 			kill -0 "$pid" 2>/dev/null || break
