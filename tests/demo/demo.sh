@@ -75,7 +75,7 @@ fi
 stop_pid() { # FILE
 	[ -f "$1" ] || return 0
 	pid=$(tr -dc 0-9 <"$1")
-	if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+	if [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" |
 		grep -qF -- "$dir"; then
 		kill "$pid" 2>/dev/null
 		for _ in $(seq 50); do
@@ -132,7 +132,6 @@ start_all() {
 	python3 "$src/tests/harness/capture-smtp.py" --port "$relay" \
 		--dir "$dir/outside" --pid "$dir/capture.pid" \
 		>"$dir/capture.log" 2>&1 &
-	echo $! >"$dir/capture.pid"
 	portal_env_wait_port "$relay" || fail "the capture did not start"
 
 	sp_milter_start
