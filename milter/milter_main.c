@@ -62,6 +62,7 @@ milter_store_ensure(void)
 	if (s == NULL && store_cfg != NULL) {
 		opts.map_size = store_cfg->store_map_size;
 		opts.max_size = store_cfg->store_max_size;
+		opts.group = store_cfg->store_group;
 		sp_error_clear(&err);
 		if (sp_store_open(store_cfg->store_path, &opts, &s, &err) ==
 		    SP_OK)
