@@ -47,7 +47,7 @@ start() {
 	portal_env_wait_port "$SP_HTTP_PORT"
 	echo "portal: $SP_BASE/m/$id (reference $ref; sign in as bob@example.net)"
 	echo "portal: mail the portal sends (codes, reply notices) lands in $dir/mail/"
-	echo "portal: stop with: $0 stop"
+	echo "portal: stop with: SEALPOST_DEMO_DIR=$dir $0 stop"
 }
 
 case "${1:-}" in
