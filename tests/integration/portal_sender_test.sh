@@ -159,6 +159,9 @@ check_eq "a foreign Origin is refused" "$(sent_post r3 "/sent/$ID1/revoke" \
     -H 'Origin: http://evil.test')" 403
 check_eq "a cross-site request is refused" "$(sent_post r4 "/sent/$ID1/revoke" \
     -H 'Sec-Fetch-Site: cross-site')" 403
+check_eq "a trailing slash is no page" "$(req alice r13 "$SP_BASE/sent/")" 404
+check_eq "a malformed id is no page" "$(sent_post r14 /sent/short/revoke)" 404
+check_eq "an unknown action is no page" "$(sent_post r15 "/sent/$ID1/delete")" 404
 check_eq "GET does not revoke" "$(req alice r5 "$SP_BASE/sent/$ID1/revoke")" 405
 check_eq "bob still reads after the refusals" "$(req bob b2 "$SP_BASE/m/$ID1/read")" 200
 check_eq "another sender's message cannot be revoked" "$(sent_post r6 "/sent/$ID3/revoke")" 404
