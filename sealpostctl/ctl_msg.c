@@ -305,6 +305,7 @@ list_rows_cleanup(struct list_rows *r)
 			free(r->rows[i].rcpts[k]);
 		free(r->rows[i].rcpts);
 		free(r->rows[i].sender);
+		free(r->rows[i].revoked_rcpts);
 	}
 	free(r->rows);
 }
