@@ -107,7 +107,7 @@ rotate_done(const struct sp_config *cfg, const char *id, const char *prev)
 	printf("%s is now the newest key pair; %s and older pairs stay to "
 	       "open what was sealed to them.\n"
 	       "Reload the milter (SIGHUP) so that it seals to %s, and "
-	       "reload the portal.\n",
+	       "restart the portal so that it opens what is sealed to it.\n",
 	    id, prev, id);
 }
 
