@@ -673,8 +673,11 @@ sp_keys_secret_read(const char *dir, const char *name, const char *group,
 	int dfd = -1, fd = -1, rc;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((group != NULL && (rc = gid_of(group, &gid, err)) != SP_OK) ||
-	    (rc = open_keys_dir(dir, &dfd, err)) != SP_OK)
+	/* SP_ENOTFOUND is kept for a missing file */
+	if (group != NULL && gid_of(group, &gid, err) != SP_OK)
+		return sp_error_set(
+		    err, SP_EINVAL, "keys_group %s: no such group", group);
+	if ((rc = open_keys_dir(dir, &dfd, err)) != SP_OK)
 		return rc;
 	fd = open_key_file(dfd, name, path, "the secret", &st, err);
 	if (fd < 0) {

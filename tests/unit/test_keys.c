@@ -744,6 +744,11 @@ secret_for_the_group_and_the_portal_user(void **state)
 	CHECK_INT(sp_keys_secret_read(f->dir, "g.secret", NULL, buf, 32, &err),
 	    SP_EPERM);
 	CHECK_CONTAINS(err.msg, "mode 0640");
+	/* an unknown group is not a missing file (that would be made) */
+	CHECK_INT(sp_keys_secret_read(
+	              f->dir, "g.secret", "no-such-group-sp", buf, 32, &err),
+	    SP_EINVAL);
+	CHECK_CONTAINS(err.msg, "no-such-group-sp");
 	if (getuid() != 0 || pw == NULL)
 		return;
 	CHECK_INT(
