@@ -45,6 +45,12 @@
 #define SP_AUTH_ADDR_MAX     320 /* longest recipient address kept */
 #define SP_AUTH_SECRET       "portal.secret"
 #define SP_AUTH_SECRET_BYTES 32 /* size of that file */
+/* The id under which a sender signs in to see the messages they sent:
+ * passcodes, tries and the session are keyed by (SP_AUTH_SENDER_SCOPE,
+ * sender address).  It can never be a message id (those are SP_ID_LEN
+ * base64url characters), so a sender session opens no message, and a
+ * recipient session is never a sender's. */
+#define SP_AUTH_SENDER_SCOPE "sent"
 
 struct sp_auth_limits {
 	int64_t passcode_ttl;
