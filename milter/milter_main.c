@@ -13,8 +13,8 @@
  * milter_user, and only then opens the store (an LMDB environment must
  * not cross a fork, and its files must belong to milter_user).
  *
- * Exit codes: 0 after a clean stop, 1 on a start-up failure, 78 on a
- * configuration error.
+ * Exit codes: 0 after a clean stop (or a good -n check), 1 on a start-up
+ * failure, 78 on a configuration error.
  */
 #include "milter.h"
 
@@ -78,9 +78,16 @@ milter_store_ensure(void)
 static int
 check_only(const struct milter_conf *mc)
 {
+	/* Not an error: the milter runs without a key (mail that no rule
+	 * seals still flows), but say so loudly. */
 	if (mc->keys == NULL) {
-		fprintf(stderr, "%s: %s\n", mc->cfg->path, mc->keys_error);
-		return 1;
+		fprintf(stderr,
+		    "%s: warning: %s: mail to be sealed will be tempfailed\n",
+		    mc->cfg->path, mc->keys_error);
+		printf("%s: ok, %zu rules, %zu templates, no sealing key\n",
+		    mc->cfg->path, sp_ruleset_nrules(mc->rules),
+		    sp_ruleset_ntemplates(mc->rules));
+		return 0;
 	}
 	printf("%s: ok, %zu rules, %zu templates, sealing key %s\n",
 	    mc->cfg->path, sp_ruleset_nrules(mc->rules),

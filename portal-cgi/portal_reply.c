@@ -226,7 +226,9 @@ answer(struct req *r, struct opened *o, const char *mode)
 	sp_hbuf_init(&mail, (size_t)r->p->cfg->max_message_size);
 	if (pick_rcpts(r, o, mode, &l) != SP_OK) {
 		portal_notice(r, 400, "Check the recipients",
-		    "Enter one or more mail addresses, separated by commas.");
+		    fwd ? "Enter one or more mail addresses, separated by "
+		          "commas."
+		        : "This message has no address to answer to.");
 		goto out;
 	}
 	answer_subject(o, fwd, subject, sizeof(subject));

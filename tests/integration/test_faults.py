@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Integration: faults while sealing, behind a private Postfix.
-  - the milter is SIGKILLed in the middle of an SMTP transaction: the
-    client gets 4xx, nothing reaches the outside world; mail submitted
+  - the milter is SIGKILLed in the middle of an SMTP transaction (before
+    Postfix hands it the message), and again while it is storing the
+    sealed chunks of a large message: the client gets 4xx, nothing
+    reaches the outside world, no message appears in the store; mail
+    submitted
     with sendmail while the milter is down stays in Postfix's queue and
     is delivered sealed once the milter is back;
   - the store is full: the same, and delivery (sealed) once the store
@@ -65,16 +68,69 @@ def kill_mid_transaction(env, port):
     return reply
 
 
+def store_bytes(env):
+    d = os.path.join(env.root, "store")
+    return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
+
+
+def kill_while_sealing(env, port):
+    """Sends a 24 MB message to be sealed and SIGKILLs the milter once the
+    store has grown by 2 MB, that is while it is storing sealed chunks of
+    the body; returns the client's final reply line."""
+    base = store_bytes(env)
+    s = socket.create_connection(("127.0.0.1", port), timeout=120)
+    f = s.makefile("rwb")
+    f.readline()
+    smtp_cmd(f, b"EHLO client.sealpost.test")
+    smtp_cmd(f, b"MAIL FROM:<k@example.org>")
+    smtp_cmd(f, b"RCPT TO:<r@partner.example>")
+    smtp_cmd(f, b"DATA")
+    f.write(b"From: k@example.org\r\nSubject: [secure] big\r\n\r\n")
+    line = SECRET + b" " + b"x" * 400 + b"\r\n"
+    for _ in range(24 * 1024 * 1024 // len(line)):
+        f.write(line)
+    f.write(b".\r\n")
+    f.flush()
+    end = time.time() + 60
+    while store_bytes(env) < base + 2 * 1024 * 1024 and time.time() < end:
+        time.sleep(0.01)
+    grown = store_bytes(env) - base
+    env.stop_milter(signal.SIGKILL)
+    reply = f.readline()
+    smtp_cmd(f, b"QUIT")
+    s.close()
+    return reply, grown
+
+
+def run_kill_sealing(env, pf, cap, ports):
+    before = cap.count()
+    reply, grown = kill_while_sealing(env, ports["smtp"])
+    check(grown >= 2 * 1024 * 1024, "the milter was storing chunks when "
+          "killed (store grew %d bytes)" % grown)
+    check(reply[:1] == b"4", "milter killed while sealing: 4xx (%r)" %
+          reply.strip())
+    env.start_milter()
+    time.sleep(2)
+    check(cap.count() == before, "killed while sealing: nothing delivered")
+    listed = env.ctl("list").stdout
+    check(b"k@example.org" not in listed,
+          "killed while sealing: no message in the store")
+
+
 def msg(n):
     return (b"From: q@example.org\r\nTo: r@partner.example\r\n"
             b"Subject: [secure] queued %d\r\n\r\n" % n + SECRET + b"\r\n")
 
 
-def wait_queue(pf, n, timeout=20):
+def queued(pf, timeout=20):
+    """Whether Postfix holds the message: a retried submission shows as
+    its maildrop file and, for a moment, a new incoming file too."""
     end = time.time() + timeout
-    while time.time() < end and pf.queue() != n:
+    while time.time() < end:
+        if pf.queue() >= 1:
+            return True
         time.sleep(0.2)
-    return pf.queue()
+    return False
 
 
 def run_kill(env, pf, cap, ports):
@@ -84,7 +140,7 @@ def run_kill(env, pf, cap, ports):
     pf.sendmail(msg(1), "-t", "-f", "q@example.org")
     time.sleep(3)
     check(cap.count() == 0, "milter down: nothing delivered")
-    check(wait_queue(pf, 1) == 1, "milter down: submission stays queued")
+    check(queued(pf), "milter down: submission stays queued")
     env.start_milter()
     (_, m), = cap.wait(1, timeout=60)
     check(header_value(m, "X-Sealpost-Id") is not None and SECRET not in m,
@@ -105,7 +161,7 @@ def run_full(env, pf, cap, ports):
     pf.sendmail(big, "-t", "-f", "q@example.org")
     time.sleep(3)
     check(cap.count() == 1, "store full: nothing more delivered")
-    check(wait_queue(pf, 1) == 1, "store full: submission stays queued")
+    check(queued(pf), "store full: submission stays queued")
     env.stop_milter()
     env.set("store_max_size", "1g")
     env.start_milter()
@@ -133,8 +189,10 @@ def main():
         env.start_milter()
         cap = Capture(ports["capture"], os.path.join(tmp, "capture"))
         pf = Postfix(os.path.join(tmp, "pf"), ports["smtp"], ports["exempt"],
-                     ports["capture"], milter=env.socket)
+                     ports["capture"], milter=env.postfix_milter(),
+                     sets=["message_size_limit=50000000"])
         run_kill(env, pf, cap, ports)
+        run_kill_sealing(env, pf, cap, ports)
         run_full(env, pf, cap, ports)
         leaks = [n for n in cap.names() if SECRET in cap.load(n)[1]]
         check(not leaks, "no message ever delivered in the clear")

@@ -21,6 +21,7 @@ a capture server that plays the outside world.  Checks:
 Needs root (Postfix's master); exits 77 (skipped) without it.
 """
 import argparse
+import email.header
 import os
 import re
 import shutil
@@ -106,6 +107,15 @@ def check_sealed(env, name, original, captured, reference=None):
     check(got == want, "%s: export gives back what Postfix handed over "
           "(%d bytes, want %d)" % (name, len(got), len(want)))
     return msg_id
+
+
+def check_subject(msg, want):
+    """The notification's Subject: 7-bit, tag removed, decoding to want."""
+    raw = header_value(msg, "Subject") or ""
+    text = str(email.header.make_header(email.header.decode_header(raw)))
+    check(raw.isascii() and text == want,
+          "subject of the notification: %r decodes to %r, want %r" % (
+              raw, text, want))
 
 
 def send_pair(ports, tag, data, rcpts=None):
@@ -218,6 +228,8 @@ def run_hard(env, cap, ports):
         if err is None:
             (sealed, ref), = collect_pairs(cap, 1, 30).values()
             check_sealed(env, name, data, sealed, ref)
+            if name == "raw 8-bit headers":
+                check_subject(sealed[1], "Gr\u00fc\u00dfe \u20ac")
     rcpts = ["r%04d@partner.example" % i for i in range(1000)]
     data = (b"From: a@example.org\r\nSubject: many\r\n\r\n"
             b"thousand recipients secret body line\r\n")

@@ -158,6 +158,12 @@ fi
 # No key: everything else works, sealing tempfails.
 sp_env_init "$tmp/nokey" "$build"
 rm -f "$SP_ROOT"/keys/*
+if "$build/bin/sealpost-milter" -c "$SP_CONF" -n >"$tmp/n.out" 2>&1 &&
+	grep -q "warning: .*tempfailed" "$tmp/n.out"; then
+	case_pass "-n without a key: a warning, exit 0"
+else
+	case_fail "-n without a key" "$(cat "$tmp/n.out")"
+fi
 sp_milter_start
 tempfail_case() { # NAME
 	if run_case "$1" tempfail.lua; then
