@@ -495,6 +495,8 @@ report() {
 
 cleanup() {
 	stop_milters >/dev/null 2>&1 || true
+	# A milter whose start failed half-way (sp_milter_start exits).
+	stop_pid "${SP_MILTER_PID:-}"
 	[ -z "${T:-}" ] || "$PF" stop "$T/postfix" 2>/dev/null || true
 	stop_pid "${SINK_PID:-}"
 	if [ "$KEEP" = 1 ]; then
