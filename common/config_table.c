@@ -42,7 +42,7 @@ static const struct sp_config_key keys[] = {
 	{ "milter_timeout", SP_CT_DURATION, F(milter_timeout), "2m", 10, HOUR,
 	    MIL, NULL },
 	{ "portal_socket", SP_CT_SOCKET, F(portal_socket),
-	    "unix:/run/sealpost/portal.sock", 0, 0, POR, NULL },
+	    "unix:/run/sealpost-portal/portal.sock", 0, 0, POR, NULL },
 	{ "portal_url", SP_CT_URL, F(portal_url), NULL, 0, 0, MIL | POR | CTL,
 	    web_schemes },
 	{ "smtp_url", SP_CT_URL, F(smtp_url), "smtp://127.0.0.1:10026", 0, 0,

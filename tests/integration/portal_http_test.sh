@@ -33,7 +33,7 @@ n=0
 req() {
 	name=$1
 	shift
-	curl -s -o "$SP_T/$name.b" -D "$SP_T/$name.h" -w '%{http_code}' \
+	sp_curl -s -o "$SP_T/$name.b" -D "$SP_T/$name.h" -w '%{http_code}' \
 	    -c "$SP_T/jar" -b "$SP_T/jar" "$@"
 }
 csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$SP_T/$1.b" | head -1 |
@@ -191,6 +191,9 @@ check_eq "a cross-site fetch is refused" \
 check_eq "Origin null without Sec-Fetch-Site is refused" \
     "$(req c7 -H 'Origin: null' --data-urlencode "csrf=$CSRF" \
         --data-urlencode addr=bob@rcpt.test "$SP_BASE/m/$ID/code")" 403
+check_eq "a post with neither Origin nor Sec-Fetch-Site is refused" \
+    "$(SP_NO_ORIGIN=1 req c8 --data-urlencode "csrf=$CSRF" \
+        --data-urlencode addr=bob@rcpt.test "$SP_BASE/m/$ID/code")" 403
 check_eq "a GET cannot change state" "$(req c5 "$SP_BASE/m/$ID/logout")" 405
 cp "$SP_T/jar.bob" "$SP_T/jar"
 check_eq "reply without a token is refused" \
@@ -343,10 +346,10 @@ grep -i '^set-cookie: __Host-sp_pre=' "$SP_T/sec1.h" | grep -q '; Secure' &&
 	ok "secure cookies are Secure" || bad "secure cookies are Secure" "$(grep -i set-cookie "$SP_T/sec1.h")"
 PRE=$(grep -i '^set-cookie: __Host-sp_pre=' "$SP_T/sec1.h" | sed 's/^[^=]*=//; s/;.*//')
 CSRF=$(csrf_of sec1)
-check_eq "the __Host- cookie is the one checked" "$(curl -s -o /dev/null -w '%{http_code}' \
+check_eq "the __Host- cookie is the one checked" "$(sp_curl -s -o /dev/null -w '%{http_code}' \
     -H "Cookie: __Host-sp_pre=$PRE" --data-urlencode "csrf=$CSRF" \
     --data-urlencode addr=bob@rcpt.test "$SP_BASE/m/$ID/code")" 200
-check_eq "an unprefixed cookie is not" "$(curl -s -o /dev/null -w '%{http_code}' \
+check_eq "an unprefixed cookie is not" "$(sp_curl -s -o /dev/null -w '%{http_code}' \
     -H "Cookie: sp_pre=$PRE" --data-urlencode "csrf=$CSRF" \
     --data-urlencode addr=bob@rcpt.test "$SP_BASE/m/$ID/code")" 403
 

@@ -214,7 +214,7 @@ defaults_fill_every_unset_key(void **state)
 	CHECK_INT(parse(URL, &cfg, &d), SP_OK);
 	CHECK_STR(
 	    cfg->milter_socket, "unix:/var/spool/postfix/sealpost/milter.sock");
-	CHECK_STR(cfg->portal_socket, "unix:/run/sealpost/portal.sock");
+	CHECK_STR(cfg->portal_socket, "unix:/run/sealpost-portal/portal.sock");
 	CHECK_STR(cfg->store_path, "/var/lib/sealpost/store");
 	CHECK_STR(cfg->keys_dir, "/etc/sealpost/keys");
 	CHECK_STR(cfg->rules_file, "/etc/sealpost/rules");
