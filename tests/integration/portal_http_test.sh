@@ -244,6 +244,8 @@ check_lacks "HTML body has no remote image" "$SP_T/h3.b" "21090"
 check_eq "attachment download" "$(req h4 "$SP_BASE/m/$ID3/att/0")" 200
 check_has "attachment is sent as attachment" "$SP_T/h4.h" "Content-Disposition: attachment"
 check_lacks "attachment name is safe" "$SP_T/h4.h" "../"
+check_has "filename and filename* name the same safe file" "$SP_T/h4.h" \
+    "Content-Disposition: attachment; filename=\"re_port.pdf\"; filename*=UTF-8''re_port.pdf"
 check_has "attachment bytes" "$SP_T/h4.b" "secret bytes"
 check_has "attachment is nosniff" "$SP_T/h4.h" "X-Content-Type-Options: nosniff"
 check_eq "no such attachment" "$(req h5 "$SP_BASE/m/$ID3/att/7")" 404
