@@ -106,8 +106,8 @@ static const struct sp_config_key keys[] = {
 	    NULL },
 	{ "portal_workers", SP_CT_INT, F(portal_workers), "2", 1, 256, POR,
 	    NULL },
-	{ "max_reply_size", SP_CT_SIZE, F(max_reply_size), "25m", K, G, POR,
-	    NULL },
+	{ "max_reply_size", SP_CT_SIZE, F(max_reply_size), "256k", K, 320 * K,
+	    POR, NULL },
 
 	/* branding */
 	{ "brand_name", SP_CT_STRING, F(brand_name), "sealpost", 0, 0,

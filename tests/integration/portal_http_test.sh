@@ -257,6 +257,11 @@ before=$(mails)
 check_eq "reply is sent" "$(req h8 --data-urlencode "csrf=$CSRF" --data-urlencode mode=reply \
     --data-urlencode 'body=Thanks Grace, got it.' "$SP_BASE/m/$ID3/reply")" 200
 wait_mail $((before + 1))
+head -c 270000 /dev/zero | tr '\0' a >"$SP_T/long.txt"
+check_eq "a reply longer than max_reply_size is refused" \
+    "$(req h8long --data-urlencode "csrf=$CSRF" --data-urlencode mode=reply \
+        --data-urlencode "body@$SP_T/long.txt" "$SP_BASE/m/$ID3/reply")" 413
+check_has "the refusal says the text is too long" "$SP_T/h8long.b" "Too long"
 nf=$(grep -l '^to grace@sender.test$' "$SP_T"/mail/*.env | sort | tail -1)
 check_has "the reply's notification goes to the sender" "${nf:-/dev/null}" "to grace@sender.test"
 RID=$(grep -o "$SP_BASE/m/[A-Za-z0-9_-]\{22\}" "${nf%.env}.eml" | head -1 | sed 's#.*/m/##')
