@@ -138,11 +138,9 @@ show(struct req *r, struct opened *o, const char *name)
 	memset(&res, 0, sizeof(res));
 	if (v->html != NULL && sanitize(v, false, &res) == SP_OK &&
 	    res.remote_images > 0)
-		snprintf(remote, sizeof(remote),
-		    "%zu remote image%s blocked: "
-		    "the portal does not load anything from outside.",
-		    res.remote_images,
-		    res.remote_images == 1 ? " was" : "s were");
+		snprintf(remote, sizeof(remote), "%s",
+		    "Remote content was blocked: the portal does not load "
+		    "images or anything else from outside.");
 	sp_html_result_cleanup(&res);
 	sp_hbuf_init(&atts, 1 << 20);
 	att_list(r, o, (rt & SP_RIGHT_DOWNLOAD) != 0, &atts);

@@ -234,7 +234,10 @@ check_eq "sign-in to the HTML message" \
 check_eq "HTML message read page" "$(req h2 "$SP_BASE/m/$ID3/read")" 200
 check_has "HTML body is in a sandboxed frame" "$SP_T/h2.b" 'sandbox=""'
 check_lacks "HTML body is not inlined" "$SP_T/h2.b" "<b>Heidi</b>"
-check_has "remote images are blocked with a note" "$SP_T/h2.b" "remote image"
+check_has "remote content is blocked with a note" "$SP_T/h2.b" \
+    "Remote content was blocked"
+check_lacks "the note does not count what it cannot count" "$SP_T/h2.b" \
+    "remote image"
 check_eq "HTML body URL" "$(req h3 "$SP_BASE/m/$ID3/html")" 200
 check_has "HTML body has the sandbox CSP" "$SP_T/h3.h" "Content-Security-Policy: sandbox; default-src 'none'"
 check_has "HTML body keeps the text" "$SP_T/h3.b" "Heidi"
