@@ -51,11 +51,15 @@ CONF
 
 mkdir -m 0700 "$tmp/keys"
 conf good.conf
-"$ctl" -c "$tmp/good.conf" keygen >"$tmp/id" 2>&1 || {
-	echo "FAIL keygen: $(cat "$tmp/id")"
+"$ctl" -c "$tmp/good.conf" keygen >"$tmp/id" 2>"$tmp/id.err" || {
+	echo "FAIL keygen: $(cat "$tmp/id" "$tmp/id.err")"
 	exit 1
 }
-id=$(tr -d '\n' <"$tmp/id")
+id=$(grep -o '^[0-9a-f]\{16\}$' "$tmp/id" | head -1)
+[ -f "$tmp/keys/$id.sk" ] || {
+	echo "FAIL keygen: no key file for \"$id\": $(cat "$tmp/id")"
+	exit 1
+}
 expect "a good setup passes -n" 0 "good.conf: config OK" \
 	"$portal" -c "$tmp/good.conf" -n
 
