@@ -8,7 +8,9 @@
 #     sealed original exported byte for byte;
 #   several messages (and an aborted one) on one connection;
 #   tempfail when the store is full, when it is unwritable, and when
-#     there is no key.
+#     there is no key; tempfail and no record left when the MTA cannot
+#     take the changes (eom_hangup.py);
+#   one milter at a time (the pid file lock), -h, -n.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: run-miltertest.sh BUILD}
@@ -82,6 +84,27 @@ if run_case several_messages several_messages.lua; then
 	n=$(grep -c '^ID=' "$tmp/last.out")
 	[ "$n" = 3 ] && case_pass "several messages on one connection" ||
 		case_fail "several messages" "got $n sealed, want 3"
+fi
+
+# The MTA cannot take the changes at end of message (the client stops
+# reading): tempfail, and the record just committed is withdrawn, not
+# left listed (as purged or otherwise).
+if python3 "$here/eom_hangup.py" "${SP_SOCKET#unix:}" QHANG1 >"$tmp/last.out" 2>&1; then
+	for _ in $(seq 1 50); do
+		grep -q "QHANG1: action=tempfail" "$SP_ROOT/milter.log" && break
+		sleep 0.1
+	done
+	hid=$(sed -n 's/.*QHANG1: action=tempfail id=\([^ ]*\) .*refused a change.*/\1/p' \
+		"$SP_ROOT/milter.log")
+	sp_ctl list >"$tmp/list.out" 2>&1
+	if [ -n "$hid" ] && grep -q "^ID " "$tmp/list.out" &&
+		! grep -q -- "$hid" "$tmp/list.out"; then
+		case_pass "changes refused at end of message: tempfail, no record left"
+	else
+		case_fail "refused changes" "id '$hid' listed or no tempfail: $(cat "$tmp/list.out")"
+	fi
+else
+	case_fail "refused changes" "eom_hangup.py: $(cat "$tmp/last.out")"
 fi
 
 # A second milter refuses to start while the first runs (the pid file
