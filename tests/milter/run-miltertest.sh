@@ -9,7 +9,8 @@
 #   several messages (and an aborted one) on one connection;
 #   tempfail when the store is full, when it is unwritable, and when
 #     there is no key; tempfail and no record left when the MTA cannot
-#     take the changes (eom_hangup.py);
+#     take the changes (raw_client.py);
+#   a subject too long for a header cut to 998 octets (raw_client.py);
 #   one milter at a time (the pid file lock), -h, -n.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -89,7 +90,8 @@ fi
 # The MTA cannot take the changes at end of message (the client stops
 # reading): tempfail, and the record just committed is withdrawn, not
 # left listed (as purged or otherwise).
-if python3 "$here/eom_hangup.py" "${SP_SOCKET#unix:}" QHANG1 >"$tmp/last.out" 2>&1; then
+if python3 "$here/raw_client.py" "${SP_SOCKET#unix:}" QHANG1 hangup \
+	>"$tmp/last.out" 2>&1; then
 	for _ in $(seq 1 50); do
 		grep -q "QHANG1: action=tempfail" "$SP_ROOT/milter.log" && break
 		sleep 0.1
@@ -104,8 +106,24 @@ if python3 "$here/eom_hangup.py" "${SP_SOCKET#unix:}" QHANG1 >"$tmp/last.out" 2>
 		case_fail "refused changes" "id '$hid' listed or no tempfail: $(cat "$tmp/list.out")"
 	fi
 else
-	case_fail "refused changes" "eom_hangup.py: $(cat "$tmp/last.out")"
+	case_fail "refused changes" "raw_client.py: $(cat "$tmp/last.out")"
 fi
+
+# A tagged subject too long for a replacement header (about 60 KB, the
+# most the milter protocol carries) is sealed: the notification's
+# Subject is cut to a field of at most 998 octets, at a character
+# boundary, with an ellipsis.
+for kind in ascii utf8; do
+	python3 "$here/raw_client.py" "${SP_SOCKET#unix:}" QLONG1 long-subject \
+		"$kind" >"$tmp/last.out" 2>&1 || true
+	field=$(sed -n 's/^FIELD=//p' "$tmp/last.out")
+	if grep -q "^REPLY=c$" "$tmp/last.out" && grep -q "^TEXT=ok$" "$tmp/last.out" &&
+		[ "${field:-0}" -le 998 ] && [ "${field:-0}" -ge 900 ]; then
+		case_pass "a 60 KB $kind subject: sealed, Subject cut to $field octets"
+	else
+		case_fail "long $kind subject" "field ${field:-none}, want 900 to 998"
+	fi
+done
 
 # A second milter refuses to start while the first runs (the pid file
 # is locked), before it touches the socket: the first keeps serving.
