@@ -14,7 +14,9 @@ a capture server that plays the outside world.  Checks:
     through the normal port is;
   - hard inputs: no header section, no From, empty body, a NUL byte, bare
     LF, raw 8-bit headers, a 200 KB subject (folded, unbroken, UTF-8: cut
-    to a 998-octet field with an ellipsis), 1000 recipients, Bcc only.
+    to a 998-octet field with an ellipsis), a 3 MB body (its sealed
+    chunks reach the store in several batches), 1000 recipients, Bcc
+    only.
 
     test_postfix.py --build BUILD [--port-base N]
 Needs root (Postfix's master); exits 77 (skipped) without it.
@@ -236,6 +238,9 @@ def hard_inputs():
          b"under a long utf-8 subject secret\r\n"),
         ("Bcc only", b"From: a@example.org\r\nBcc: hidden@partner.example\r\n"
          b"Subject: bcc\r\n\r\nblind copy only message secret body\r\n"),
+        ("3 MB body", b"From: a@example.org\r\nSubject: big\r\n\r\n"
+         + b"".join(b"line %07d of a three megabyte body secret\r\n" % i
+                    for i in range(70000))),
     ]
 
 
