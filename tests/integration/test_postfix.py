@@ -13,7 +13,8 @@ a capture server that plays the outside world.  Checks:
   - the exemption listener: mail through it is not sealed, the same mail
     through the normal port is;
   - hard inputs: no header section, no From, empty body, a NUL byte, bare
-    LF, raw 8-bit headers, a 200 KB subject, a 3 MB body (its sealed
+    LF, raw 8-bit headers, a 200 KB subject (folded, unbroken, UTF-8: cut
+    to a 998-octet field with an ellipsis), a 3 MB body (its sealed
     chunks reach the store in several batches), 1000 recipients, Bcc
     only.
 
@@ -118,6 +119,23 @@ def check_subject(msg, want):
               raw, text, want))
 
 
+def check_long_subject(msg, char):
+    """A subject too long for a header is cut to a Subject field of at
+    most 998 octets (CRLF counted), at a character boundary, with an
+    ellipsis."""
+    head = msg.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
+    m = re.search(r"^Subject:.*?(?=\r\n[^ \t])", head, re.M | re.S)
+    field = m.group(0) if m else ""
+    raw = header_value(msg, "Subject") or ""
+    text = str(email.header.make_header(email.header.decode_header(raw)))
+    body = text[:-1]
+    check(0 < len(field) <= 998 and len(field) > 900 and
+          text.endswith("\u2026") and body and body == char * len(body),
+          "long subject: a Subject field of %d octets (want 900 to 998), "
+          "text %r...%r (want %r repeated, then an ellipsis)" % (
+              len(field), text[:12], text[-4:], char))
+
+
 def send_pair(ports, tag, data, rcpts=None):
     """Sends data sealed (sender tag@example.org) and, as the reference,
     unsealed (tag@newsletter.example.com, which a skip rule passes)."""
@@ -213,6 +231,11 @@ def hard_inputs():
          b"eight bit header message secret body\r\n"),
         ("200 KB subject", long_subject + b"\r\nFrom: a@example.org\r\n\r\n"
          b"the body under a very long subject secret\r\n"),
+        ("unbroken 200 KB subject", b"Subject: [secure] " + b"A" * 200000 +
+         b"\r\nFrom: a@example.org\r\n\r\nunder an unbroken subject secret\r\n"),
+        ("60 KB UTF-8 subject", b"Subject: [secure] " +
+         "\u00e9".encode() * 30000 + b"\r\nFrom: a@example.org\r\n\r\n"
+         b"under a long utf-8 subject secret\r\n"),
         ("Bcc only", b"From: a@example.org\r\nBcc: hidden@partner.example\r\n"
          b"Subject: bcc\r\n\r\nblind copy only message secret body\r\n"),
         ("3 MB body", b"From: a@example.org\r\nSubject: big\r\n\r\n"
@@ -230,6 +253,10 @@ def run_hard(env, cap, ports):
             check_sealed(env, name, data, sealed, ref)
             if name == "raw 8-bit headers":
                 check_subject(sealed[1], "Gr\u00fc\u00dfe \u20ac")
+            if name == "unbroken 200 KB subject":
+                check_long_subject(sealed[1], "A")
+            if name == "60 KB UTF-8 subject":
+                check_long_subject(sealed[1], "\u00e9")
     rcpts = ["r%04d@partner.example" % i for i in range(1000)]
     data = (b"From: a@example.org\r\nSubject: many\r\n\r\n"
             b"thousand recipients secret body line\r\n")
@@ -244,6 +271,10 @@ def run_hard(env, cap, ports):
             ids.add("LEAK")
     check(got == set(rcpts) and len(ids) == 1 and None not in ids,
           "1000 recipients: all get the same sealed notification")
+    listed = env.ctl("list").stdout.decode(errors="replace")
+    check("purged" not in listed.lower() and
+          "action=withdraw" not in env.log_text(),
+          "hard inputs: no record left behind by a refused try")
 
 
 def main():
