@@ -9,7 +9,10 @@
     with sendmail while the milter is down stays in Postfix's queue and
     is delivered sealed once the milter is back;
   - the store is full: the same, and delivery (sealed) once the store
-    may grow again.
+    may grow again;
+  - SIGHUP after SIGHUP (a reload every 20 ms) while sealed mail flows:
+    every message is accepted and delivered sealed, the milter keeps
+    running.
 Never is the original delivered in the clear: after every step, each
 message the capture server holds must be a notification (X-Sealpost-Id
 naming a message in this run's own store, the tagged subject gone) and
@@ -18,8 +21,8 @@ run's milter's own 4.3.0 (or Postfix's 4.7.1 for a milter that is down),
 with the reason in the milter's log.
 
     test_faults.py --build BUILD [--port-base N] [--case NAME]... [--repeat N]
---case picks kill, kill-sealing or full (default: all three, in that
-order); --repeat runs them N times (the store-full case alone in a loop:
+--case picks kill, kill-sealing, full or hup (default: all four, in
+that order); --repeat runs them N times (the store-full case alone in a loop:
 --case full --repeat 20).  Needs root; exits 77 (skipped) without it.
 """
 import argparse
@@ -30,6 +33,7 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -232,16 +236,51 @@ def run_full(env, pf, cap, ports):
     env.start_milter()
 
 
+def run_hup(env, pf, cap, ports):
+    before = cap.count()
+    mark = len(env.log_text())
+    stop = threading.Event()
+
+    def hup():
+        while not stop.is_set():
+            env.proc.send_signal(signal.SIGHUP)
+            time.sleep(0.02)
+    t = threading.Thread(target=hup)
+    t.start()
+    errs = []
+    try:
+        for i in range(20):
+            data = (b"From: h@example.org\r\nTo: r@partner.example\r\n"
+                    b"Subject: [secure] hup %d\r\n\r\n" % i +
+                    (SECRET + b"\r\n") * 2000)
+            err = send(ports["smtp"], "h@example.org", ["r@partner.example"],
+                       data)
+            if err is not None:
+                errs.append(err)
+    finally:
+        stop.set()
+        t.join()
+    reloads = env.log_text()[mark:].count("action=reloaded")
+    check(env.proc.poll() is None and reloads > 0,
+          "SIGHUP storm: the milter reloaded (%d times) and still runs" %
+          reloads)
+    check(not errs, "SIGHUP storm: every message accepted (%r)" % errs)
+    cap.wait(20 - len(errs), timeout=60)
+    check(cap.count() == before + 20 - len(errs),
+          "SIGHUP storm: each accepted message delivered once")
+    check_all_sealed(env, cap, "SIGHUP storm")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--build", required=True)
     p.add_argument("--port-base", type=int, default=20300)
     p.add_argument("--case", action="append",
-                   choices=["kill", "kill-sealing", "full"])
+                   choices=["kill", "kill-sealing", "full", "hup"])
     p.add_argument("--repeat", type=int, default=1)
     a = p.parse_args()
     runs = {"kill": run_kill, "kill-sealing": run_kill_sealing,
-            "full": run_full}
+            "full": run_full, "hup": run_hup}
     if os.geteuid() != 0:
         print("SKIP: needs root (a private Postfix)")
         return 77
@@ -258,7 +297,7 @@ def main():
                      ports["capture"], milter=env.postfix_milter(),
                      sets=["message_size_limit=50000000"])
         for i in range(a.repeat):
-            for name in a.case or ["kill", "kill-sealing", "full"]:
+            for name in a.case or ["kill", "kill-sealing", "full", "hup"]:
                 if a.repeat > 1:
                     print("--- round %d: %s" % (i + 1, name))
                 runs[name](env, pf, cap, ports)
