@@ -10,6 +10,10 @@
     is delivered sealed once the milter is back;
   - the store is full: the same, and delivery (sealed) once the store
     may grow again;
+  - the MTA goes away right after end of message (a raw milter client
+    that closes its socket): the record was committed but the changes
+    cannot be made, so the milter tempfails and purges it (no live
+    sealed record for a message that was never replaced);
   - SIGHUP after SIGHUP (a reload every 20 ms) while sealed mail flows:
     every message is accepted and delivered sealed, the milter keeps
     running.
@@ -21,16 +25,18 @@ run's milter's own 4.3.0 (or Postfix's 4.7.1 for a milter that is down),
 with the reason in the milter's log.
 
     test_faults.py --build BUILD [--port-base N] [--case NAME]... [--repeat N]
---case picks kill, kill-sealing, full or hup (default: all four, in
-that order); --repeat runs them N times (the store-full case alone in a loop:
+--case picks kill, kill-sealing, full, mta-gone or hup (default: all
+five, in that order); --repeat runs them N times (the store-full case alone in a loop:
 --case full --repeat 20).  Needs root; exits 77 (skipped) without it.
 """
 import argparse
+import json
 import os
 import re
 import shutil
 import signal
 import socket
+import struct
 import sys
 import tempfile
 import threading
@@ -39,7 +45,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "harness"))
 from sphelpers import (Capture, Env, Fail, Postfix, header_value,  # noqa
-                       send)
+                       send, wait_for)
 
 failures = []
 SECRET = b"fault test secret line that must never leak"
@@ -236,6 +242,89 @@ def run_full(env, pf, cap, ports):
     env.start_milter()
 
 
+def milter_packet(sock, cmd, data=b""):
+    sock.sendall(struct.pack(">I", len(data) + 1) + cmd + data)
+
+
+def milter_reply(f):
+    n, = struct.unpack(">I", f.read(4))
+    return f.read(n)[:1]
+
+
+def eom_then_hang_up(path, sender, delay):
+    """Plays an MTA over the milter protocol (version 6, every step with
+    a reply) for a message a rule seals, sends end of message and closes
+    the socket delay seconds later, before or while the milter sends its
+    changes.  Returns the replies before end of message."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    f = s.makefile("rb")
+    milter_packet(s, b"O", struct.pack(">III", 6, 0x1FF, 0))
+    replies = [milter_reply(f)]
+    for cmd, data in ((b"C", b"localhost\0" + b"4" + struct.pack(">H", 25) +
+                       b"127.0.0.1\0"),
+                      (b"H", b"client.sealpost.test\0"),
+                      (b"M", b"<%s>\0" % sender.encode()),
+                      (b"R", b"<r@partner.example>\0"),
+                      (b"L", b"Subject\0[secure] hang up\0"),
+                      (b"N", b""), (b"B", SECRET + b"\r\n")):
+        milter_packet(s, cmd, data)
+        replies.append(milter_reply(f))
+    milter_packet(s, b"E")
+    if delay:
+        time.sleep(delay)
+    f.close()
+    s.close()
+    return replies
+
+
+def store_rows(env):
+    """The store's messages (tombstones too), by sender."""
+    out = json.loads(env.ctl("list", "--json").stdout)
+    if isinstance(out, dict):
+        out = next(v for v in out.values() if isinstance(v, list))
+    return {r["sender"]: r for r in out}
+
+
+def run_mta_gone(env, pf, cap, ports):
+    """The MTA hangs up right after end of message, 20 times (at once, or
+    up to 2 ms later).  Depending on when libmilter notices, the session
+    is dropped before end of message (nothing stored), or the milter
+    commits and then cannot make its changes (tempfail, and the record
+    purged), or it finishes first (sealed, logged).  Never may a live
+    record stay behind for a message whose changes were refused."""
+    mark = len(env.log_text())
+    path = env.socket[len("unix:"):]
+    tag = int(time.time() * 1000) % 10 ** 9  # fresh senders each round
+    senders = ["gone%d.%d@example.org" % (tag, i) for i in range(20)]
+    for i, sender in enumerate(senders):
+        replies = eom_then_hang_up(path, sender, (i % 5) * 0.0005)
+        check(replies[1:] == [b"c"] * 7, "MTA gone: every step before end "
+              "of message continued (%r)" % replies)
+    time.sleep(2)
+    log = env.log_text()[mark:]
+    rows = store_rows(env)
+    outcomes, bad = {}, []
+    for sender in senders:
+        r = rows.get(sender)
+        if r is None:
+            what = "dropped"
+        elif r["state"] == "purged" and re.search(
+                r"action=tempfail id=%s .*the MTA refused" % re.escape(
+                    r["id"]), log):
+            what = "refused, purged"
+        elif r["state"] == "active" and re.search(
+                r"action=sealed .*id=%s " % re.escape(r["id"]), log):
+            what = "sealed"
+        else:
+            what = "BAD"
+            bad.append("%s: %s %s" % (sender, r["id"], r["state"]))
+        outcomes[what] = outcomes.get(what, 0) + 1
+    check(not bad, "MTA gone: no live record for a refused change %r %s" %
+          (outcomes, "; ".join(bad)))
+    check(env.proc.poll() is None, "MTA gone: the milter still runs")
+
+
 def run_hup(env, pf, cap, ports):
     before = cap.count()
     mark = len(env.log_text())
@@ -276,11 +365,12 @@ def main():
     p.add_argument("--build", required=True)
     p.add_argument("--port-base", type=int, default=20300)
     p.add_argument("--case", action="append",
-                   choices=["kill", "kill-sealing", "full", "hup"])
+                   choices=["kill", "kill-sealing", "full", "mta-gone",
+                            "hup"])
     p.add_argument("--repeat", type=int, default=1)
     a = p.parse_args()
     runs = {"kill": run_kill, "kill-sealing": run_kill_sealing,
-            "full": run_full, "hup": run_hup}
+            "full": run_full, "mta-gone": run_mta_gone, "hup": run_hup}
     if os.geteuid() != 0:
         print("SKIP: needs root (a private Postfix)")
         return 77
@@ -297,7 +387,8 @@ def main():
                      ports["capture"], milter=env.postfix_milter(),
                      sets=["message_size_limit=50000000"])
         for i in range(a.repeat):
-            for name in a.case or ["kill", "kill-sealing", "full", "hup"]:
+            for name in a.case or ["kill", "kill-sealing", "full",
+                                   "mta-gone", "hup"]:
                 if a.repeat > 1:
                     print("--- round %d: %s" % (i + 1, name))
                 runs[name](env, pf, cap, ports)
