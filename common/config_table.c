@@ -84,6 +84,8 @@ static const struct sp_config_key keys[] = {
 	    MIL, NULL },
 	{ "default_expire", SP_CT_DURATION, F(default_expire), "30d", HOUR,
 	    3650 * DAY, MIL | POR, NULL },
+	{ "max_expire", SP_CT_DURATION, F(max_expire), "365d", HOUR, 3650 * DAY,
+	    POR, NULL },
 	{ "audit_retention", SP_CT_DURATION, F(audit_retention), "365d", DAY,
 	    36500 * DAY, CTL, NULL },
 	{ "purged_retention", SP_CT_DURATION, F(purged_retention), "90d", 0,

@@ -134,6 +134,22 @@ void portal_print(struct req *r);
 /* portal_reply.c */
 void portal_reply(struct req *r);
 
+/* portal_sender.c: the pages of a message's sender under /sent. */
+#define PORTAL_SENT_COOKIE "sp_sent"
+bool portal_sender_path(const char *path);
+void portal_sender(struct req *r);
+
+/* portal_gone.c: the page for a message rcpt (NULL: anyone) may no
+ * longer read, saying why (expired on a date, withdrawn for everyone, or
+ * for rcpt).  portal_gone_for() is true when that is so at r->now. */
+bool portal_gone_for(
+    struct req *r, const struct sp_msg_meta *m, const char *rcpt);
+void portal_gone(struct req *r, const struct sp_msg_meta *m, const char *rcpt);
+
+/* portal_mail.c: the passcode mail of a sender signing in to /sent. */
+void portal_queue_sent_code_mail(
+    struct req *r, const char *addr, const char *code);
+
 /* portal_audit.c */
 void portal_audit(struct req *r, const char *id, const char *event,
     const char *actor, const char *detail);

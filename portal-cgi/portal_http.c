@@ -300,6 +300,7 @@ brand_css(struct req *r)
 static void
 dispatch(struct req *r)
 {
+	bool sent = portal_sender_path(r->path);
 	size_t i;
 	int st;
 
@@ -307,7 +308,8 @@ dispatch(struct req *r)
 		brand_css(r);
 		return;
 	}
-	if (sp_http_route_parse(r->path, strlen(r->path), &r->route) != SP_OK) {
+	if (!sent &&
+	    sp_http_route_parse(r->path, strlen(r->path), &r->route) != SP_OK) {
 		portal_notice(
 		    r, 404, "Not found", "There is no page at this address.");
 		return;
@@ -316,6 +318,10 @@ dispatch(struct req *r)
 	if (st != 0) {
 		portal_notice(r, st, "Bad request",
 		    "The portal could not read this request.");
+		return;
+	}
+	if (sent) {
+		portal_sender(r);
 		return;
 	}
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {

@@ -229,3 +229,51 @@ out:
 	sp_notify_cleanup(&n);
 	sp_hbuf_cleanup(&b);
 }
+
+/* The passcode mail of a sender (templates_dir/sent_passcode.txt): like
+ * the recipient's, it holds the code and no link. */
+void
+portal_queue_sent_code_mail(struct req *r, const char *addr, const char *code)
+{
+	const struct sp_config *c = r->p->cfg;
+	char minutes[32], *text = NULL, *qp = NULL;
+	size_t tlen, qlen;
+	struct sp_hbuf b;
+	const struct sp_tvar vars[] = {
+		{ "brand_name", c->brand_name ? c->brand_name : "sealpost" },
+		{ "code", code },
+		{ "addr", addr },
+		{ "minutes", minutes },
+		{ "brand_footer", c->brand_footer },
+		{ "brand_privacy_url", c->brand_privacy_url },
+	};
+	struct sp_error err;
+
+	snprintf(minutes, sizeof(minutes), "%lld",
+	    (long long)(c->passcode_ttl / 60));
+	sp_hbuf_init(&b, 1 << 20);
+	if (sp_template_render_file(c->templates_dir, "sent_passcode.txt", vars,
+	        sizeof(vars) / sizeof(vars[0]), &text, &tlen, &err) != SP_OK ||
+	    sp_qp_encode(text, tlen, &qp, &qlen, &err) != SP_OK) {
+		sp_log(
+		    LOG_ERR, "-", "action=mail-failed reason=\"%s\"", err.msg);
+		goto out;
+	}
+	add_common_headers(r, &b, c->brand_name);
+	sp_hbuf_printf(&b,
+	    "To: <%s>\r\nSubject: Your code for the messages you sent\r\n",
+	    addr);
+	sp_hbuf_adds(&b,
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+	sp_hbuf_add(&b, qp, qlen);
+	queue(r, &b, &addr, 1);
+out:
+	if (text != NULL)
+		sodium_memzero(text, tlen);
+	if (qp != NULL)
+		sodium_memzero(qp, qlen);
+	free(text);
+	free(qp);
+	sp_hbuf_cleanup(&b);
+}

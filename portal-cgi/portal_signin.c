@@ -43,14 +43,6 @@ msg_state(const struct sp_msg_meta *m, int64_t now)
 }
 
 static void
-gone_page(struct req *r)
-{
-	portal_notice(r, 410, "Message not available",
-	    "This message has expired or was withdrawn by its sender. "
-	    "It can no longer be read.");
-}
-
-static void
 missing_page(struct req *r)
 {
 	portal_notice(r, 404, "Message not available",
@@ -124,7 +116,7 @@ portal_landing(struct req *r)
 	}
 	st = msg_state(&m, r->now);
 	if (st != 0) {
-		gone_page(r);
+		portal_gone(r, &m, NULL);
 		goto out;
 	}
 	pre_cookie(r, pre);
@@ -188,7 +180,7 @@ portal_code(struct req *r)
 		return;
 	}
 	if (sp_store_msg_get(r->p->store, r->route.id, &m, NULL) == SP_OK)
-		rcpt = msg_state(&m, r->now) == 0 && is_rcpt(&m, addr);
+		rcpt = !portal_gone_for(r, &m, addr) && is_rcpt(&m, addr);
 	rc = sp_passcode_issue(
 	    r->p->auth, r->route.id, addr, r->now, code, NULL);
 	if (rc == SP_ELIMIT) {
@@ -256,15 +248,15 @@ portal_signin(struct req *r)
 		return;
 	}
 	if (sp_store_msg_get(r->p->store, r->route.id, &m, NULL) == SP_OK)
-		st = msg_state(&m, r->now) != 0 ? 410
-		    : is_rcpt(&m, addr)         ? 0
-		                                : 403;
+		st = !is_rcpt(&m, addr)            ? 403
+		    : portal_gone_for(r, &m, addr) ? 410
+		                                   : 0;
 	rc = sp_passcode_check(
 	    r->p->auth, r->route.id, addr, code, clen, r->now, NULL);
 	if (rc == SP_OK && st == 0) {
 		signin_ok(r, addr);
 	} else if (rc == SP_OK && st == 410) {
-		gone_page(r);
+		portal_gone(r, &m, addr);
 	} else if (rc == SP_ELIMIT) {
 		if (st != 404)
 			portal_audit(r, r->route.id, "signin-failed", addr,
@@ -301,9 +293,10 @@ portal_session(struct req *r, struct sp_session *s, struct sp_msg_meta *m)
 		missing_page(r);
 		return false;
 	}
-	if (msg_state(m, r->now) != 0) {
+	/* Each request: revoked or expired since sign-in shows at once. */
+	if (portal_gone_for(r, m, s->rcpt)) {
+		portal_gone(r, m, s->rcpt);
 		sp_msg_meta_cleanup(m);
-		gone_page(r);
 		return false;
 	}
 	return true;

@@ -21,6 +21,7 @@
 
 #include "ctl_msg_util.h"
 #include "sp_json.h"
+#include "sp_revoked.h"
 #include "sp_rules.h"
 #include "sp_time.h"
 
@@ -75,9 +76,10 @@ list_copy(struct sp_msg_meta *d, const struct sp_msg_meta *m)
 	d->sender = strdup(m->sender ? m->sender : "");
 	d->rcpts = calloc(m->nrcpt ? m->nrcpt : 1, sizeof(char *));
 	d->parent = NULL;
-	d->revoked_rcpts = NULL;
+	d->revoked_rcpts = m->revoked_rcpts ? strdup(m->revoked_rcpts) : NULL;
 	d->nrcpt = 0;
-	if (d->sender == NULL || d->rcpts == NULL)
+	if (d->sender == NULL || d->rcpts == NULL ||
+	    (m->revoked_rcpts != NULL && d->revoked_rcpts == NULL))
 		return SP_ENOMEM;
 	for (i = 0; i < m->nrcpt; i++) {
 		if ((d->rcpts[i] = strdup(m->rcpts[i])) == NULL)
@@ -182,6 +184,12 @@ json_meta(struct sp_json *j, const struct sp_msg_meta *m, int64_t now)
 	sp_json_arr_begin(j);
 	for (i = 0; i < m->nrcpt; i++)
 		sp_json_str(j, m->rcpts[i]);
+	sp_json_arr_end(j);
+	sp_json_key(j, "revoked_rcpts");
+	sp_json_arr_begin(j);
+	for (i = 0; i < m->nrcpt; i++)
+		if (sp_revoked_has(m, m->rcpts[i]))
+			sp_json_str(j, m->rcpts[i]);
 	sp_json_arr_end(j);
 	sp_json_key(j, "template");
 	sp_json_str(j, m->template_name);
@@ -297,6 +305,7 @@ list_rows_cleanup(struct list_rows *r)
 			free(r->rows[i].rcpts[k]);
 		free(r->rows[i].rcpts);
 		free(r->rows[i].sender);
+		free(r->rows[i].revoked_rcpts);
 	}
 	free(r->rows);
 }
@@ -420,8 +429,9 @@ show_text(const struct sp_msg_meta *m, int64_t now)
 	    m->sender && m->sender[0] ? ctl_clean(buf, sizeof(buf), m->sender)
 	                              : "<>");
 	for (i = 0; i < m->nrcpt; i++)
-		printf("recipient:  %s\n",
-		    ctl_clean(buf, sizeof(buf), m->rcpts[i]));
+		printf("recipient:  %s%s\n",
+		    ctl_clean(buf, sizeof(buf), m->rcpts[i]),
+		    sp_revoked_has(m, m->rcpts[i]) ? " (revoked)" : "");
 	printf(
 	    "template:   %s\n", ctl_clean(buf, sizeof(buf), m->template_name));
 	show_rights_text(m->rights, buf, sizeof(buf));

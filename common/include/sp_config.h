@@ -58,6 +58,7 @@ struct sp_config {
 	/* messages */
 	uint64_t max_message_size; /* bytes; larger matched mail: reject */
 	int64_t default_expire;    /* seconds */
+	int64_t max_expire; /* latest expiry a sender may set, from creation */
 
 	/* portal sign-in */
 	int64_t passcode_ttl;           /* seconds */

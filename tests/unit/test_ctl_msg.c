@@ -31,6 +31,7 @@
 
 #include "check.h"
 #include "sp_keys.h"
+#include "sp_revoked.h"
 #include "sp_seal.h"
 #include "sp_store.h"
 
@@ -428,6 +429,46 @@ show_prints_metadata_and_audit_never_content(void **state)
 	CHECK_INT(python_check(f,
 	              "assert d[\"sender\"] == \"\"\n"
 	              "assert d[\"audit\"] == []"),
+	    0);
+}
+
+/* A recipient the sender withdrew the message for (in the portal) is
+ * marked in show, and listed in --json. */
+static void
+show_marks_recipients_revoked_alone(void **state)
+{
+	struct fx *f = *state;
+	struct sp_store *s = NULL;
+	struct sp_msg_meta m;
+
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(fx_store_open(f, &s), 0);
+	CHECK_INT(sp_store_msg_get(s, ID_ACTIVE, &m, NULL), SP_OK);
+	CHECK_INT(sp_revoked_add(&m, "Carol@Partner.example", NULL), SP_OK);
+	CHECK_INT(sp_store_msg_update(s, &m, NULL), SP_OK);
+	sp_msg_meta_cleanup(&m);
+	sp_store_close(s);
+
+	RUN(f, "show", ID_ACTIVE);
+	CHECK_INT(f->status, 0);
+	CHECK_CONTAINS(f->out, "recipient:  carol@partner.example (revoked)\n");
+	CHECK_CONTAINS(f->out, "recipient:  bob@partner.example\n");
+	CHECK_CONTAINS(f->out, "state:      active\n");
+	RUN(f, "show", "--json", ID_ACTIVE);
+	CHECK_INT(f->status, 0);
+	CHECK_INT(python_check(f,
+	              "assert d[\"revoked_rcpts\"] == "
+	              "[\"carol@partner.example\"], d[\"revoked_rcpts\"]"),
+	    0);
+	RUN(f, "list", "--json");
+	CHECK_INT(f->status, 0);
+	CHECK_INT(
+	    python_check(f,
+	        "a = [m for m in d if m[\"id\"] == \"" ID_ACTIVE "\"][0]\n"
+	        "assert a[\"revoked_rcpts\"] == "
+	        "[\"carol@partner.example\"], a\n"
+	        "assert all(m[\"revoked_rcpts\"] == [] for m in d "
+	        "if m[\"id\"] != \"" ID_ACTIVE "\")"),
 	    0);
 }
 
@@ -1267,6 +1308,7 @@ main(void)
 		T(list_filters_select_the_matching_messages),
 		T(list_json_parses_and_keeps_untrusted_text_intact),
 		T(show_prints_metadata_and_audit_never_content),
+		T(show_marks_recipients_revoked_alone),
 		T(commands_report_errors_with_status),
 		T(commands_fail_when_the_store_is_missing),
 		T(revoke_marks_revoked_and_audits_the_admin),
