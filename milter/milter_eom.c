@@ -178,17 +178,19 @@ is_content_header(const char *name, size_t n)
 }
 
 /* Deletes every content header, last occurrence first (indexes count
- * per name, from 1). */
+ * per name, from 1), however long its name: a Content-* header left
+ * behind would describe the notification wrongly. */
 static int
 delete_content_headers(SMFICTX *ctx, const struct msg *m)
 {
 	size_t i, j, k, count;
-	char name[256];
+	char *name;
+	int rc = SP_OK;
 
-	for (i = 0; i < m->nhdr; i++) {
+	for (i = 0; i < m->nhdr && rc == SP_OK; i++) {
 		const char *ni = m->hbuf + m->hdrs[i].name_off;
 		size_t nl = m->hdrs[i].name_len;
-		if (!is_content_header(ni, nl) || nl >= sizeof(name))
+		if (!is_content_header(ni, nl))
 			continue;
 		for (j = 0, count = 0; j < m->nhdr; j++) {
 			if (m->hdrs[j].name_len == nl &&
@@ -201,14 +203,15 @@ delete_content_headers(SMFICTX *ctx, const struct msg *m)
 		}
 		if (j < m->nhdr && j < i)
 			continue;
-		memcpy(name, ni, nl);
-		name[nl] = '\0';
-		for (k = count; k >= 1; k--)
+		if ((name = strndup(ni, nl)) == NULL)
+			return SP_ENOMEM;
+		for (k = count; k >= 1 && rc == SP_OK; k--)
 			if (smfi_chgheader(ctx, name, (int)k, NULL) !=
 			    MI_SUCCESS)
-				return SP_EIO;
+				rc = SP_EIO;
+		free(name);
 	}
-	return SP_OK;
+	return rc;
 }
 
 static int
@@ -378,8 +381,12 @@ eom_seal(SMFICTX *ctx, struct conn *c)
 	sfsistat r = SMFIS_CONTINUE;
 
 	sp_error_clear(&err);
+	/* Mail that no rule seals was accepted at end of header and never
+	 * gets here; libmilter drops events out of order.  Should anything
+	 * else ever end a message without a seal, it does not go out. */
 	if (m->sealer == NULL)
-		return SMFIS_CONTINUE; /* nothing of ours (never happens) */
+		return milter_tempfail(
+		    ctx, m, "end of message without a sealing decision");
 	if (m->too_big)
 		return too_big(ctx, m);
 	if (m->fail == SP_OK && sp_sealer_finish(m->sealer, &err) != SP_OK)

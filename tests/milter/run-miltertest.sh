@@ -5,7 +5,8 @@
 # folder), and checks what they leave in the store with sealpostctl.
 #   early accept at end of header for mail no rule seals;
 #   header and body replacement for mail that is sealed, and the
-#     sealed original exported byte for byte;
+#     sealed original exported byte for byte; every content header
+#     deleted, however long its name;
 #   several messages (and an aborted one) on one connection;
 #   tempfail when the store is full, when it is unwritable, and when
 #     there is no key; tempfail and no record left when the MTA cannot
@@ -81,6 +82,8 @@ if run_case seal_replace seal_replace.lua; then
 		case_fail "seal and export" "export of $id differs: $(cat "$tmp/export.err")"
 	fi
 fi
+run_case "long content header name" long_content_header.lua &&
+	case_pass "a content header with a 300-character name is deleted"
 if run_case several_messages several_messages.lua; then
 	n=$(grep -c '^ID=' "$tmp/last.out")
 	[ "$n" = 3 ] && case_pass "several messages on one connection" ||
