@@ -155,6 +155,10 @@ int rules_domain_norm(const char *in, size_t len, char **out) SP_MUST_CHECK;
 /* An address with its domain normalised; when the domain is not valid
  * (loose=true), it is only lower-cased. */
 int rules_addr_norm(const char *in, bool loose, char **out) SP_MUST_CHECK;
+/* An envelope address as the MTA delivers it (rules_addr.c) into *out;
+ * *alt gets the address a percent hack or bang path routes to, or NULL.
+ * SP_OK, SP_EFORMAT when it cannot be parsed (both NULL), SP_ENOMEM. */
+int rules_envelope_norm(const char *in, char **out, char **alt) SP_MUST_CHECK;
 /* Text folded to lower case (full Unicode where the C.UTF-8 locale is
  * present, ASCII otherwise).  map (may be NULL) gets, for each byte of
  * the result and one past its end, the offset in s it came from. */
