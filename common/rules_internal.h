@@ -118,12 +118,19 @@ struct rules_lexer {
 	unsigned nerr;
 	struct rules_tok peeked;
 	bool have_peeked;
+	/* A '}' an unterminated string swallowed, given after it. */
+	struct rules_tok queued;
+	bool have_queued;
+	unsigned nunterminated; /* strings that ran to the end of a line */
 };
 
 void rules_lex_init(struct rules_lexer *lx, const char *name, const char *s,
     size_t len, struct sp_diag *diag);
 /* The next token, or the peeked one; a string error is reported and the
- * string is returned as far as it went.  Returns SP_OK or SP_ENOMEM. */
+ * string is returned as far as it went.  A string that runs to the end
+ * of its line ends there, and when a '}' is among what it swallowed, a
+ * '}' token follows it, so the block closes on that line as written.
+ * Returns SP_OK or SP_ENOMEM. */
 int rules_lex_next(struct rules_lexer *lx, struct rules_tok *t) SP_MUST_CHECK;
 int rules_lex_peek(
     struct rules_lexer *lx, const struct rules_tok **t) SP_MUST_CHECK;

@@ -163,23 +163,45 @@ add_header(SMFICTX *ctx, bool leadspc, const char *name, const char *value)
 	return rc == MI_SUCCESS ? SP_OK : SP_EIO;
 }
 
+/* The notification keeps one Subject: the decision's (tag removed, taken
+ * from the field the rule matched) in place of the first, and every
+ * later Subject field deleted, last first, so none travels unchanged. */
+static int
+replace_subject(SMFICTX *ctx, const struct conn *c)
+{
+	const struct msg *m = &c->m;
+	size_t i, n = 0;
+	char *subj;
+	int rc = SP_OK;
+
+	for (i = 0; i < m->nhdr; i++)
+		n += m->hdrs[i].name_len == 7 &&
+		    strncasecmp(m->hbuf + m->hdrs[i].name_off, "Subject", 7) ==
+		        0;
+	for (i = n; i >= 2 && rc == SP_OK; i--)
+		if (smfi_chgheader(ctx, "Subject", (int)i, NULL) != MI_SUCCESS)
+			rc = SP_EIO;
+	if (rc != SP_OK || m->dec.subject == NULL ||
+	    (!m->dec.subject_changed && n < 2))
+		return rc;
+	subj = encode_subject(m->dec.subject, c->leadspc);
+	if (subj == NULL)
+		return SP_ENOMEM;
+	if (smfi_chgheader(ctx, "Subject", 1, subj) != MI_SUCCESS)
+		rc = SP_EIO;
+	free(subj);
+	return rc;
+}
+
 static int
 replace_headers(SMFICTX *ctx, const struct conn *c, const char *ctype)
 {
-	const struct msg *m = &c->m;
-	char *subj;
-	int rc = delete_content_headers(ctx, m);
+	int rc = delete_content_headers(ctx, &c->m);
 
-	if (rc == SP_OK && m->dec.subject_changed && m->dec.subject != NULL) {
-		subj = encode_subject(m->dec.subject, c->leadspc);
-		if (subj == NULL)
-			return SP_ENOMEM;
-		if (smfi_chgheader(ctx, "Subject", 1, subj) != MI_SUCCESS)
-			rc = SP_EIO;
-		free(subj);
-	}
 	if (rc == SP_OK)
-		rc = add_header(ctx, c->leadspc, "X-Sealpost-Id", m->id);
+		rc = replace_subject(ctx, c);
+	if (rc == SP_OK)
+		rc = add_header(ctx, c->leadspc, "X-Sealpost-Id", c->m.id);
 	if (rc == SP_OK)
 		rc = add_header(ctx, c->leadspc, "MIME-Version", "1.0");
 	if (rc == SP_OK)

@@ -444,6 +444,25 @@ static const struct error_case error_cases[] = {
 	    "rule a {\n match subject-tag \"[secure\n skip\n}\n",
 	    { "t.rules:2:20: expected a closing \" for this string, found end "
 	      "of line" } },
+	{ "unterminated string keeps its line's closing brace",
+	    "rule a { match subject-tag \"[secure] ; skip }\n"
+	    "rule b { match any; skip; encrypt confidential }\n",
+	    { "t.rules:1:28: expected a closing \" for this string, found end "
+	      "of line",
+	        "t.rules:2:27: expected one action in rule \"b\", found "
+	        "\"encrypt\"" } },
+	{ "errors after unterminated string name their rule",
+	    "rule a {\n match subject-tag \"x }\nrule b {\n skip\n skip\n}\n",
+	    { "t.rules:2:20: expected a closing \" for this string, found end "
+	      "of line",
+	        "t.rules:5:2: expected one action in rule \"b\", found "
+	        "\"skip\"" } },
+	{ "unterminated string in template",
+	    "template t { brand \"x }\nrule a { match any; encrypt nope }\n",
+	    { "t.rules:1:20: expected a closing \" for this string, found end "
+	      "of line",
+	        "t.rules:2:29: expected a known template, found unknown "
+	        "template \"nope\"" } },
 	{ "unknown escape", "rule a { match subject-tag \"a\\nb\"; skip }\n",
 	    { "t.rules:1:30: expected \\\" or \\\\ after a backslash, found "
 	      "another character" } },
