@@ -5,9 +5,9 @@
  *
  * Accepted and reduced to "local@domain" (sealpost-rules(5), ENVELOPE
  * ADDRESSES): white space and (comments) outside quotes, surrounding
- * <> (also after a display name), an RFC 5321 source route "@a,@b:",
- * quoted local parts and backslash escapes ("bob"@x is bob@x), trailing
- * dots on the domain, upper case (ASCII in the local part), and
+ * <> (also doubled, or after a display name), an RFC 5321 source route
+ * "@a,@b:", quoted local parts and backslash escapes ("bob"@x is bob@x),
+ * trailing dots on the domain, upper case (ASCII in the local part), and
  * U-label domains (to A-labels).  A domain literal ([192.0.2.1]) is kept
  * lower-cased: no domain condition can match it.  The routed form of a
  * percent hack (a%b@host: a@b) or bang path (b!a: a@b) is given as a
@@ -108,6 +108,10 @@ addr_bounds(struct addr_buf *b, size_t *a, size_t *z)
 		}
 		*a = lt + 1;
 		*z = b->n - 1;
+		while (*z - *a >= 2 && b->s[*a] == '<' && b->s[*z - 1] == '>') {
+			(*a)++; /* <<addr>>, as some clients wrap it twice */
+			(*z)--;
+		}
 	}
 	if (find_unquoted(b->s, *a, *z, '<', false) < *z ||
 	    find_unquoted(b->s, *a, *z, '>', false) < *z) {
