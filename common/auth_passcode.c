@@ -16,6 +16,8 @@
  */
 #include "auth_priv.h"
 
+#include "sp_keys.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -62,81 +64,44 @@ sp_auth_hash(const struct sp_auth *a, const char *label,
 	crypto_generichash_final(&st, out, AUTH_HASH_BYTES);
 }
 
+/* Reads keys_dir/portal.secret; when it is missing and the portal may
+ * write keys_dir, makes it first (sealpostctl keygen normally has).  Two
+ * workers starting together end up with the same secret: the file is
+ * linked into place and never replaced. */
 static int
-secret_read(const char *path, unsigned char *secret, struct sp_error *err)
+secret_load(const char *keys_dir, const char *group, unsigned char *secret,
+    struct sp_error *err)
 {
-	struct stat st;
-	ssize_t n;
-	int fd, rc = SP_OK;
+	struct sp_error why;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? SP_ENOTFOUND
-		                       : sp_error_set(err, SP_EIO, "%s: %s",
-		                             path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = sp_error_set(err, SP_EIO, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((st.st_mode & 077) != 0) {
-		rc = sp_error_set(err, SP_EPERM,
-		    "%s: mode %03o, others may "
-		    "read it (want 0600)",
-		    path, (unsigned)(st.st_mode & 0777));
-		goto out;
-	}
-	n = read(fd, secret, AUTH_SECRET_BYTES);
-	if (n != AUTH_SECRET_BYTES || st.st_size != AUTH_SECRET_BYTES)
-		rc = sp_error_set(err, SP_EFORMAT, "%s: want %d bytes", path,
-		    AUTH_SECRET_BYTES);
-out:
-	close(fd);
-	return rc;
-}
-
-/* Writes a new secret to a temporary file and links it into place, so
- * that workers starting together all end up with the same one. */
-static int
-secret_create(const char *dir, const char *path, struct sp_error *err)
-{
-	unsigned char fresh[AUTH_SECRET_BYTES];
-	char tmp[4096];
-	int fd, rc = SP_OK;
-
-	if (snprintf(tmp, sizeof(tmp), "%s/.portal.secret.XXXXXX", dir) >=
-	    (int)sizeof(tmp))
-		return sp_error_set(err, SP_EINVAL, "keys_dir too long");
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return sp_error_set(
-		    err, SP_EIO, "%s: %s", dir, strerror(errno));
-	randombytes_buf(fresh, sizeof(fresh));
-	if (fchmod(fd, 0600) != 0 ||
-	    write(fd, fresh, sizeof(fresh)) != (ssize_t)sizeof(fresh) ||
-	    fsync(fd) != 0)
-		rc = sp_error_set(err, SP_EIO, "%s: %s", tmp, strerror(errno));
-	sodium_memzero(fresh, sizeof(fresh));
-	close(fd);
-	if (rc == SP_OK && link(tmp, path) != 0 && errno != EEXIST)
-		rc = sp_error_set(err, SP_EIO, "%s: %s", path, strerror(errno));
-	unlink(tmp);
-	return rc;
+	rc = sp_keys_secret_read(
+	    keys_dir, SP_AUTH_SECRET, group, secret, AUTH_SECRET_BYTES, err);
+	if (rc != SP_ENOTFOUND)
+		return rc;
+	sp_error_clear(&why);
+	rc = sp_keys_secret_create(
+	    keys_dir, SP_AUTH_SECRET, NULL, NULL, AUTH_SECRET_BYTES, &why);
+	if (rc != SP_OK && rc != SP_EEXIST)
+		return sp_error_set(err, rc,
+		    "%s/%s is missing and cannot be made here (%s); run "
+		    "sealpostctl keygen",
+		    keys_dir, SP_AUTH_SECRET, why.msg);
+	return sp_keys_secret_read(
+	    keys_dir, SP_AUTH_SECRET, group, secret, AUTH_SECRET_BYTES, err);
 }
 
 int
-sp_auth_new(struct sp_auth **out, struct sp_store *store, const char *keys_dir,
-    const struct sp_auth_limits *lim, struct sp_error *err)
+sp_auth_new_group(struct sp_auth **out, struct sp_store *store,
+    const char *keys_dir, const char *group, const struct sp_auth_limits *lim,
+    struct sp_error *err)
 {
 	struct sp_auth *a;
-	char path[4096];
 	int rc;
 
 	*out = NULL;
 	if (sodium_init() < 0)
 		return sp_error_set(err, SP_EIO, "libsodium failed to start");
-	if (snprintf(path, sizeof(path), "%s/%s", keys_dir, SP_AUTH_SECRET) >=
-	    (int)sizeof(path))
-		return sp_error_set(err, SP_EINVAL, "keys_dir too long");
 	a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return sp_error_set(err, SP_ENOMEM, "out of memory");
@@ -147,18 +112,20 @@ sp_auth_new(struct sp_auth **out, struct sp_store *store, const char *keys_dir,
 		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = secret_read(path, a->secret, err);
-	if (rc == SP_ENOTFOUND) {
-		rc = secret_create(keys_dir, path, err);
-		if (rc == SP_OK)
-			rc = secret_read(path, a->secret, err);
-	}
+	rc = secret_load(keys_dir, group, a->secret, err);
 out:
 	if (rc != SP_OK)
 		sp_auth_free(a);
 	else
 		*out = a;
 	return rc;
+}
+
+int
+sp_auth_new(struct sp_auth **out, struct sp_store *store, const char *keys_dir,
+    const struct sp_auth_limits *lim, struct sp_error *err)
+{
+	return sp_auth_new_group(out, store, keys_dir, NULL, lim, err);
 }
 
 void

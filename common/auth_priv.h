@@ -10,7 +10,7 @@
 
 #include "sp_auth.h"
 
-#define AUTH_SECRET_BYTES 32
+#define AUTH_SECRET_BYTES SP_AUTH_SECRET_BYTES
 #define AUTH_HASH_BYTES   32
 
 struct sp_auth {

@@ -190,8 +190,8 @@ owner_ids(const char *owner, const char *group, uid_t *uid, gid_t *gid,
 
 	*uid = (uid_t)-1;
 	*gid = (gid_t)-1;
-	if (group != NULL && gid_of(group, gid, err) != SP_OK)
-		return err->code;
+	if (group != NULL && (e = gid_of(group, gid, err)) != SP_OK)
+		return e;
 	if (owner == NULL)
 		return SP_OK;
 	e = getpwnam_r(owner, &pw, buf, sizeof(buf), &res);
@@ -200,6 +200,36 @@ owner_ids(const char *owner, const char *group, uid_t *uid, gid_t *gid,
 		    e != 0 ? strerror(e) : "no such user");
 	*uid = pw.pw_uid;
 	return SP_OK;
+}
+
+/* The creation time of the newest pair in dir (0 when none), so that a
+ * new pair can be dated after it. */
+static int64_t
+newest_created(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int64_t newest = 0, t;
+	char id[ID_HEX + 1], stamp[9];
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strlen(e->d_name) != ID_HEX + 3 ||
+		    strcmp(e->d_name + ID_HEX, ".pk") != 0)
+			continue;
+		memcpy(id, e->d_name, ID_HEX);
+		id[ID_HEX] = '\0';
+		if (!sp_keys_id_valid(id))
+			continue;
+		memcpy(stamp, id, 8);
+		stamp[8] = '\0';
+		t = (int64_t)strtoul(stamp, NULL, 16);
+		if (t > newest)
+			newest = t;
+	}
+	closedir(d);
+	return newest;
 }
 
 int
@@ -216,6 +246,7 @@ sp_keys_generate_owned(const char *dir, const char *owner, const char *group,
 	unsigned char pk[SP_PK_BYTES], *sk = NULL;
 	char id[SP_KEYID_MAX], name[SP_KEYID_MAX + 4];
 	char hex[2 * SP_PK_BYTES + 2], path[4096];
+	int64_t created = (int64_t)time(NULL), newest;
 	uid_t uid;
 	gid_t gid;
 	int rc;
@@ -229,7 +260,11 @@ sp_keys_generate_owned(const char *dir, const char *owner, const char *group,
 	if (sk == NULL)
 		return sp_error_set(err, SP_ENOMEM, "out of secure memory");
 	crypto_box_keypair(pk, sk);
-	make_id(pk, (int64_t)time(NULL), id);
+	newest = newest_created(dir);
+	/* the new pair must sort first, even within the same second */
+	if (created <= newest)
+		created = newest + 1;
+	make_id(pk, created, id);
 
 	snprintf(name, sizeof(name), "%s.sk", id);
 	rc = write_new_file(dir, name, sk, SP_SK_BYTES,
@@ -359,8 +394,8 @@ load_pk(int dfd, const char *dir, struct sp_keypair *kp, struct sp_error *err)
 
 /* Whether the open .sk may be trusted; gid is -1 when no group may read. */
 static int
-check_sk_file(
-    const struct stat *st, const char *path, gid_t gid, struct sp_error *err)
+check_sk_file(const struct stat *st, const char *path, gid_t gid, size_t len,
+    struct sp_error *err)
 {
 	unsigned mode = (unsigned)st->st_mode & 07777;
 
@@ -382,9 +417,9 @@ check_sk_file(
 		    "%s: mode %04o group %u: only keys_group (gid %u) may "
 		    "read it, and only read (chmod 640)",
 		    path, mode, (unsigned)st->st_gid, (unsigned)gid);
-	if (st->st_size != SP_SK_BYTES)
+	if (st->st_size != (off_t)len)
 		return sp_error_set(err, SP_EFORMAT,
-		    "%s: not a secret key (%d bytes)", path, SP_SK_BYTES);
+		    "%s: not a secret key (%zu bytes)", path, len);
 	return SP_OK;
 }
 
@@ -403,7 +438,7 @@ load_sk(int dfd, const char *dir, struct sp_keypair *kp, gid_t gid,
 	fd = open_key_file(dfd, name, path, "the secret key", &st, err);
 	if (fd < 0)
 		return fd;
-	rc = check_sk_file(&st, path, gid, err);
+	rc = check_sk_file(&st, path, gid, SP_SK_BYTES, err);
 	if (rc != SP_OK)
 		goto out;
 	kp->sk = sodium_malloc(SP_SK_BYTES + 1);
@@ -599,4 +634,141 @@ sp_keyring_find(const struct sp_keyring *kr, const char *id)
 		if (strcmp(kr->keys[i].id, id) == 0)
 			return &kr->keys[i];
 	return NULL;
+}
+
+int
+sp_keys_secret_create(const char *dir, const char *name, const char *owner,
+    const char *group, size_t len, struct sp_error *err)
+{
+	unsigned char *fresh;
+	uid_t uid;
+	gid_t gid;
+	int rc;
+
+	if (sodium_init() < 0)
+		return sp_error_set(err, SP_EIO, "libsodium failed to start");
+	if ((rc = owner_ids(owner, group, &uid, &gid, err)) != SP_OK ||
+	    (rc = ensure_dir(dir, err)) != SP_OK)
+		return rc;
+	fresh = sodium_malloc(len);
+	if (fresh == NULL)
+		return sp_error_set(err, SP_ENOMEM, "out of secure memory");
+	randombytes_buf(fresh, len);
+	rc = write_new_file(
+	    dir, name, fresh, len, group != NULL ? 0640 : 0600, uid, gid, err);
+	sodium_free(fresh);
+	if (rc == SP_OK)
+		rc = sync_dir(dir, err);
+	return rc;
+}
+
+int
+sp_keys_secret_read(const char *dir, const char *name, const char *group,
+    unsigned char *buf, size_t len, struct sp_error *err)
+{
+	char path[4096];
+	struct stat st;
+	gid_t gid = (gid_t)-1;
+	size_t got = 0;
+	int dfd = -1, fd = -1, rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	/* SP_ENOTFOUND is kept for a missing file */
+	if (group != NULL && gid_of(group, &gid, err) != SP_OK)
+		return sp_error_set(
+		    err, SP_EINVAL, "keys_group %s: no such group", group);
+	if ((rc = open_keys_dir(dir, &dfd, err)) != SP_OK)
+		return rc;
+	fd = open_key_file(dfd, name, path, "the secret", &st, err);
+	if (fd < 0) {
+		rc = fd;
+		goto out;
+	}
+	rc = check_sk_file(&st, path, gid, len, err);
+	if (rc == SP_OK && (read_small(fd, buf, len, &got) != 0 || got != len))
+		rc = sp_error_set(
+		    err, SP_EFORMAT, "%s: cannot read %zu bytes", path, len);
+out:
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+	return rc;
+}
+
+/* Moves dir/name to dir/retired/name without replacing a file there. */
+static int
+move_to_retired(const char *dir, const char *name, struct sp_error *err)
+{
+	char from[4096], to[4096];
+
+	snprintf(from, sizeof(from), "%s/%s", dir, name);
+	snprintf(to, sizeof(to), "%s/retired/%s", dir, name);
+	if (link(from, to) != 0)
+		return sp_error_set(err,
+		    errno == EEXIST       ? SP_EEXIST
+		        : errno == ENOENT ? SP_ENOTFOUND
+		                          : SP_EIO,
+		    "%s: cannot move to %s: %s", from, to, strerror(errno));
+	if (unlink(from) != 0)
+		return sp_error_set(err, SP_EIO, "%s: cannot remove: %s", from,
+		    strerror(errno));
+	return SP_OK;
+}
+
+/* keys_dir/retired, made 0700 when missing; must be a folder of ours
+ * that no one else can read. */
+static int
+ensure_retired_dir(
+    const char *dir, char *rdir, size_t cap, struct sp_error *err)
+{
+	struct stat st;
+
+	snprintf(rdir, cap, "%s/retired", dir);
+	if (mkdir(rdir, 0700) != 0 && errno != EEXIST)
+		return sp_error_set(err, SP_EIO, "%s: cannot create: %s", rdir,
+		    strerror(errno));
+	if (lstat(rdir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return sp_error_set(err, SP_EIO, "%s: not a directory", rdir);
+	if ((st.st_mode & 0077) != 0)
+		return sp_error_set(err, SP_EPERM,
+		    "%s: mode %04o lets others reach retired keys (chmod 700)",
+		    rdir, (unsigned)st.st_mode & 07777);
+	return SP_OK;
+}
+
+int
+sp_keys_retire(const char *dir, const char *id, struct sp_error *err)
+{
+	struct sp_keyring *kr = NULL;
+	char rdir[4096], name[SP_KEYID_MAX + 4];
+	int rc;
+
+	if (!sp_keys_id_valid(id))
+		return sp_error_set(err, SP_EINVAL, "not a key id: %s", id);
+	if ((rc = sp_keyring_load(dir, false, &kr, err)) != SP_OK)
+		return rc;
+	if (sp_keyring_find(kr, id) == NULL)
+		rc =
+		    sp_error_set(err, SP_ENOTFOUND, "no key %s in %s", id, dir);
+	else if (strcmp(sp_keyring_newest(kr)->id, id) == 0)
+		rc = sp_error_set(err, SP_EINVAL,
+		    "key %s is the newest: it seals new mail (make a new "
+		    "one with keygen --rotate first)",
+		    id);
+	sp_keyring_free(kr);
+	if (rc != SP_OK ||
+	    (rc = ensure_retired_dir(dir, rdir, sizeof(rdir), err)) != SP_OK)
+		return rc;
+	/* the .pk first: a .sk without its .pk is ignored, the reverse is
+	 * an error for the portal */
+	snprintf(name, sizeof(name), "%s.pk", id);
+	if ((rc = move_to_retired(dir, name, err)) != SP_OK)
+		return rc;
+	snprintf(name, sizeof(name), "%s.sk", id);
+	rc = move_to_retired(dir, name, err);
+	if (rc == SP_ENOTFOUND) /* a public-only pair */
+		rc = SP_OK;
+	if (rc == SP_OK && (rc = sync_dir(rdir, err)) == SP_OK)
+		rc = sync_dir(dir, err);
+	return rc;
 }

@@ -114,9 +114,10 @@ worker_open(struct portal *p, const struct sp_config *cfg)
 	portal_origin(cfg->portal_url, p->origin, sizeof(p->origin));
 	portal_csp_init(p);
 	if (sp_store_open(cfg->store_path, &so, &p->store, &err) != SP_OK ||
-	    sp_keyring_load(cfg->keys_dir, true, &p->keys, &err) != SP_OK ||
-	    sp_auth_new(&p->auth, p->store, cfg->keys_dir, &lim, &err) !=
-	        SP_OK) {
+	    sp_keyring_load_group(cfg->keys_dir, true, cfg->keys_group,
+	        &p->keys, &err) != SP_OK ||
+	    sp_auth_new_group(&p->auth, p->store, cfg->keys_dir,
+	        cfg->keys_group, &lim, &err) != SP_OK) {
 		sp_log(LOG_ERR, "-", "action=worker-failed reason=\"%s\"",
 		    err.msg);
 		return -1;

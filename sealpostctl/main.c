@@ -23,9 +23,12 @@
 static const struct ctl_command commands[] = {
 	{ "config", ctl_config, "[KEY...]",
 	    "print the effective config, or the value of KEYs" },
-	{ "keygen", ctl_keygen, "", "make a new key pair; prints its id" },
-	{ "keys", ctl_keys, "list | check",
-	    "list the key pairs, or check that every secret key loads" },
+	{ "keygen", ctl_keygen, "[--rotate]",
+	    "make the first key pair, or with --rotate a newer one; prints "
+	    "its id" },
+	{ "keys", ctl_keys, "list | check | retire ID",
+	    "list the key pairs and their messages, check that every secret "
+	    "loads, or retire an unused pair" },
 	{ "list", ctl_msg_list, CTL_MSG_LIST_USAGE,
 	    "list messages (metadata only), a table or --json" },
 	{ "show", ctl_msg_show, CTL_MSG_SHOW_USAGE,

@@ -3,10 +3,13 @@
  * sp_auth: portal sign-in by one-time passcode, and sessions.
  *
  * A struct sp_auth holds a server secret (32 bytes in sodium_malloc
- * memory, read from keys_dir/portal.secret, mode 0600, created when
- * missing) and works on the store's kv tables.  The store never sees a
- * secret: keys and stored values are keyed hashes (crypto_generichash
- * with the server secret).
+ * memory, read from keys_dir/portal.secret) and works on the store's kv
+ * tables.  sealpostctl keygen makes the secret, owned like the .sk files
+ * (mode 0600, or 0640 and keys_group); it is read with the checks made on
+ * a .sk (sp_keys_secret_read: no link, no FIFO, owner, mode).  When it is
+ * missing and the portal may write keys_dir, the portal makes it (0600).  The
+ * store never sees a secret: keys and stored values are keyed hashes
+ * (crypto_generichash with the server secret).
  *
  * Passcodes: 8 digits from randombytes_uniform, one live code per
  * (message, recipient); a new one replaces the old.  A code is valid for
@@ -36,11 +39,12 @@
 #include "sp_seal.h"
 #include "sp_store.h"
 
-#define SP_PASSCODE_LEN   8  /* digits */
-#define SP_SESSION_ID_LEN 43 /* base64url of 32 bytes, no padding */
-#define SP_CSRF_LEN       43
-#define SP_AUTH_ADDR_MAX  320 /* longest recipient address kept */
-#define SP_AUTH_SECRET    "portal.secret"
+#define SP_PASSCODE_LEN      8  /* digits */
+#define SP_SESSION_ID_LEN    43 /* base64url of 32 bytes, no padding */
+#define SP_CSRF_LEN          43
+#define SP_AUTH_ADDR_MAX     320 /* longest recipient address kept */
+#define SP_AUTH_SECRET       "portal.secret"
+#define SP_AUTH_SECRET_BYTES 32 /* size of that file */
 /* The id under which a sender signs in to see the messages they sent:
  * passcodes, tries and the session are keyed by (SP_AUTH_SENDER_SCOPE,
  * sender address).  It can never be a message id (those are SP_ID_LEN
@@ -60,9 +64,14 @@ struct sp_auth;
 
 /* Loads (or creates) keys_dir/portal.secret and binds to store, which the
  * caller keeps open for the life of the sp_auth.  A secret file readable
- * by group or others is refused with SP_EPERM. */
+ * by others, or by its group, is refused with SP_EPERM. */
 int sp_auth_new(struct sp_auth **out, struct sp_store *store,
     const char *keys_dir, const struct sp_auth_limits *lim,
+    struct sp_error *err) SP_MUST_CHECK;
+/* The same, allowing a secret readable by group (keys_group; NULL: none),
+ * as sp_keyring_load_group does for .sk files. */
+int sp_auth_new_group(struct sp_auth **out, struct sp_store *store,
+    const char *keys_dir, const char *group, const struct sp_auth_limits *lim,
     struct sp_error *err) SP_MUST_CHECK;
 void sp_auth_free(struct sp_auth *a);
 

@@ -8,8 +8,16 @@
  * configured).  KEYID is 16 lowercase hex characters: 8 of the creation
  * time (unix seconds, so ids sort by age) and 8 of a BLAKE2b hash of the
  * public key (so a .pk copied under the wrong name is caught).  The newest
- * pair seals; every pair opens.  (Two pairs made in the same second order
- * by their hash; rotate keys further apart than that.)
+ * pair seals; every pair opens.  A new pair is always dated after every
+ * pair already in keys_dir (a second after the newest when the clock has
+ * not moved past it), so it is the newest.
+ *
+ * Retiring moves a pair into keys_dir/retired/ (mode 0700), where no
+ * loader looks; the newest pair cannot be retired.
+ *
+ * The portal's server secret (sp_auth.h) lives in keys_dir too and is
+ * written and read with the rules of a .sk file: sp_keys_secret_create
+ * and sp_keys_secret_read.
  *
  * Files are written atomically (a hidden temporary file, fsync, then a
  * hard link to the final name, so an existing pair is never overwritten)
@@ -81,6 +89,23 @@ void sp_keyring_free(struct sp_keyring *kr);
 const struct sp_keypair *sp_keyring_newest(const struct sp_keyring *kr);
 const struct sp_keypair *sp_keyring_find(
     const struct sp_keyring *kr, const char *id);
+/* Makes dir/name holding len random bytes, owned and moded like a .sk
+ * (owner, group as for sp_keys_generate_owned).  SP_EEXIST when it
+ * exists (it is never replaced). */
+int sp_keys_secret_create(const char *dir, const char *name, const char *owner,
+    const char *group, size_t len, struct sp_error *err) SP_MUST_CHECK;
+/* Reads dir/name, exactly len bytes, into buf with the checks made on a
+ * .sk (keys_dir not writable by others; a regular file, no link, no
+ * FIFO; owner; mode, group readable only by group).  SP_ENOTFOUND when
+ * it is missing, SP_EPERM when refused, SP_EFORMAT for a wrong size. */
+int sp_keys_secret_read(const char *dir, const char *name, const char *group,
+    unsigned char *buf, size_t len, struct sp_error *err) SP_MUST_CHECK;
+/* Moves KEYID.pk, then KEYID.sk, into dir/retired/ (made 0700).  The
+ * caller checks that no stored message still needs the key.  SP_EINVAL
+ * for the newest pair or a malformed id, SP_ENOTFOUND for no such pair,
+ * SP_EEXIST when retired/ already holds a file of that name. */
+int sp_keys_retire(
+    const char *dir, const char *id, struct sp_error *err) SP_MUST_CHECK;
 /* True if s has the form of a key id (16 lowercase hex characters). */
 bool sp_keys_id_valid(const char *s);
 

@@ -9,10 +9,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <grp.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -404,6 +407,108 @@ csrf_token_is_bound_to_its_cookie(void **state)
 	CHECK_INT(sp_session_csrf_ok(f->a, c1, NULL, 0), 0);
 }
 
+/* A FIFO in place of the secret is refused at once, not waited on (the
+ * alarm turns a hang into a failure). */
+static void
+fifo_secret_is_refused_at_once(void **state)
+{
+	struct fix *f = *state;
+	struct sp_auth *b = NULL;
+	struct sp_error err;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, SP_AUTH_SECRET);
+	CHECK_INT(unlink(path), 0);
+	CHECK_INT(mkfifo(path, 0600), 0);
+	alarm(10);
+	CHECK_INT(sp_auth_new(&b, f->s, f->dir, &lim, &err), SP_EPERM);
+	alarm(0);
+	CHECK_CONTAINS(err.msg, "not a regular file");
+	CHECK_INT(b == NULL, 1);
+}
+
+static void
+group_readable_secret_needs_keys_group(void **state)
+{
+	struct fix *f = *state;
+	struct group *gr = getgrgid(getgid());
+	struct sp_auth *b = NULL;
+	struct sp_error err;
+	char path[128];
+
+	assert_non_null(gr);
+	snprintf(path, sizeof(path), "%s/%s", f->dir, SP_AUTH_SECRET);
+	CHECK_INT(chmod(path, 0640), 0);
+	CHECK_INT(sp_auth_new(&b, f->s, f->dir, &lim, &err), SP_EPERM);
+	CHECK_CONTAINS(err.msg, "mode 0640");
+	CHECK_INT(sp_auth_new_group(&b, f->s, f->dir, gr->gr_name, &lim, &err),
+	    SP_OK);
+	sp_auth_free(b);
+}
+
+/* sp_auth_new as a user who may not write keys_dir: as root, in a child
+ * that becomes nobody; else with keys_dir made read-only.  Returns the
+ * status, and the message in msg. */
+static int
+auth_new_unwritable(struct fix *f, char *msg, size_t cap)
+{
+	struct passwd *pw = getpwnam("nobody");
+	struct sp_auth *b = NULL;
+	struct sp_error err;
+	int fds[2], status = 0, rc;
+	ssize_t n;
+	pid_t pid;
+
+	if (getuid() != 0) {
+		assert_int_equal(chmod(f->dir, 0555), 0);
+		rc = sp_auth_new(&b, f->s, f->dir, &lim, &err);
+		assert_int_equal(chmod(f->dir, 0700), 0);
+		snprintf(msg, cap, "%s", err.msg);
+		sp_auth_free(b);
+		return rc;
+	}
+	assert_non_null(pw);
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+			_exit(99);
+		rc = sp_auth_new(&b, f->s, f->dir, &lim, &err);
+		n = write(fds[1], &rc, sizeof(rc));
+		if (n == (ssize_t)sizeof(rc))
+			n = write(fds[1], err.msg, strlen(err.msg) + 1);
+		_exit(n > 0 ? 0 : 98);
+	}
+	close(fds[1]);
+	rc = -1000;
+	n = read(fds[0], &rc, sizeof(rc));
+	n = n == (ssize_t)sizeof(rc) ? read(fds[0], msg, cap - 1) : 0;
+	msg[n > 0 ? n : 0] = '\0';
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(chmod(f->dir, 0700), 0);
+	CHECK_INT(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
+	return rc;
+}
+
+/* The portal may not write keys_dir: a missing secret is an error that
+ * says how to make it, and nothing is written. */
+static void
+missing_secret_in_a_closed_keys_dir_says_keygen(void **state)
+{
+	struct fix *f = *state;
+	char path[128], msg[512];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, SP_AUTH_SECRET);
+	CHECK_INT(unlink(path), 0);
+	CHECK_INT(auth_new_unwritable(f, msg, sizeof(msg)), SP_EIO);
+	CHECK_CONTAINS(msg, "run sealpostctl keygen");
+	CHECK_CONTAINS(msg, SP_AUTH_SECRET);
+	CHECK_INT(access(path, F_OK), -1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -421,6 +526,9 @@ main(void)
 		T(store_holds_no_code_or_session_id),
 		T(secret_file_is_private_and_shared),
 		T(readable_secret_is_refused),
+		T(fifo_secret_is_refused_at_once),
+		T(group_readable_secret_needs_keys_group),
+		T(missing_secret_in_a_closed_keys_dir_says_keygen),
 		T(session_round_trip_and_logout),
 		T(session_ends_when_idle_or_too_old),
 		T(malformed_cookies_find_nothing),

@@ -44,8 +44,21 @@ teardown(void **state)
 	struct fixture *f = *state;
 	struct dirent *e;
 	char path[512];
-	DIR *d = opendir(f->dir);
+	DIR *d;
 
+	snprintf(path, sizeof(path), "%s/retired", f->dir);
+	d = opendir(path);
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		snprintf(
+		    path, sizeof(path), "%s/retired/%s", f->dir, e->d_name);
+		if (e->d_name[0] != '.')
+			unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	snprintf(path, sizeof(path), "%s/retired", f->dir);
+	rmdir(path);
+	d = opendir(f->dir);
 	while (d != NULL && (e = readdir(d)) != NULL) {
 		snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
 		if (e->d_name[0] != '.' || strlen(e->d_name) > 2)
@@ -577,6 +590,245 @@ secret_key_of_wrong_size_is_refused(void **state)
 	}
 }
 
+/* A new pair is the newest even when it is made in the same second as
+ * the last one, or after a pair dated ahead of the clock. */
+static void
+new_pair_is_always_the_newest(void **state)
+{
+	struct fixture *f = *state;
+	struct sp_keyring *kr = NULL;
+	struct sp_error err;
+	char ahead[SP_KEYID_MAX], id[SP_KEYID_MAX];
+	size_t i;
+
+	write_pair(f, (uint32_t)time(NULL) + 100, ahead);
+	for (i = 0; i < 3; i++) {
+		CHECK_INT(sp_keys_generate(f->dir, NULL, id, sizeof(id), &err),
+		    SP_OK);
+		CHECK_INT(sp_keyring_load(f->dir, false, &kr, &err), SP_OK);
+		CHECK_STR(sp_keyring_newest(kr)->id, id);
+		CHECK_INT(kr->n, i + 2);
+		sp_keyring_free(kr);
+	}
+	assert_true(strcmp(id, ahead) > 0);
+}
+
+static void
+retire_moves_an_old_pair_out_of_the_ring(void **state)
+{
+	struct fixture *f = *state;
+	struct sp_keyring *kr = NULL;
+	struct sp_error err;
+	char old[SP_KEYID_MAX], newer[SP_KEYID_MAX], path[256];
+
+	write_pair(f, 0x60000000, old);
+	write_pair(f, 0x60000100, newer);
+	CHECK_INT(sp_keys_retire(f->dir, old, &err), SP_OK);
+	snprintf(path, sizeof(path), "%s/retired", f->dir);
+	CHECK_INT(mode_of(path), 0700);
+	snprintf(path, sizeof(path), "%s/retired/%s.sk", f->dir, old);
+	CHECK_INT(mode_of(path), 0600);
+	snprintf(path, sizeof(path), "%s/retired/%s.pk", f->dir, old);
+	CHECK_INT(mode_of(path), 0644);
+	CHECK_INT(access(file_in(f, old, "pk"), F_OK), -1);
+	CHECK_INT(access(file_in(f, old, "sk"), F_OK), -1);
+	CHECK_INT(sp_keyring_load(f->dir, true, &kr, &err), SP_OK);
+	CHECK_INT(kr->n, 1);
+	CHECK_STR(kr->keys[0].id, newer);
+	sp_keyring_free(kr);
+}
+
+static const struct {
+	const char *name;
+	const char *id; /* NULL: the newest pair */
+	int want;
+	const char *msg;
+} retire_refusals[] = {
+	{ "the newest pair", NULL, SP_EINVAL, "is the newest" },
+	{ "no such pair", "6000000012345678", SP_ENOTFOUND, "no key" },
+	{ "a path", "../../etc/passwd", SP_EINVAL, "not a key id" },
+	{ "too short", "6000", SP_EINVAL, "not a key id" },
+};
+
+static void
+retire_refuses_the_newest_and_unknown_ids(void **state)
+{
+	struct fixture *f = *state;
+	struct sp_error err;
+	char old[SP_KEYID_MAX], newer[SP_KEYID_MAX];
+	size_t i;
+
+	write_pair(f, 0x60000000, old);
+	write_pair(f, 0x60000100, newer);
+	for (i = 0; i < sizeof(retire_refusals) / sizeof(retire_refusals[0]);
+	     i++) {
+		const char *id = retire_refusals[i].id;
+
+		print_message("case: %s\n", retire_refusals[i].name);
+		CHECK_INT(sp_keys_retire(f->dir, id ? id : newer, &err),
+		    retire_refusals[i].want);
+		CHECK_CONTAINS(err.msg, retire_refusals[i].msg);
+	}
+	CHECK_INT(entries(f->dir), 4);
+}
+
+static void
+retire_refuses_an_open_retired_dir(void **state)
+{
+	struct fixture *f = *state;
+	struct sp_error err;
+	char old[SP_KEYID_MAX], newer[SP_KEYID_MAX], path[256];
+
+	write_pair(f, 0x60000000, old);
+	write_pair(f, 0x60000100, newer);
+	snprintf(path, sizeof(path), "%s/retired", f->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+	CHECK_INT(sp_keys_retire(f->dir, old, &err), SP_EPERM);
+	CHECK_CONTAINS(err.msg, "mode 0755");
+	CHECK_INT(mode_of(file_in(f, old, "sk")), 0600);
+}
+
+static void
+secret_is_made_once_and_read_back(void **state)
+{
+	struct fixture *f = *state;
+	struct sp_error err;
+	unsigned char got[32], want[32];
+	char path[256];
+	int fd;
+
+	CHECK_INT(
+	    sp_keys_secret_create(f->dir, "s.secret", NULL, NULL, 32, &err),
+	    SP_OK);
+	snprintf(path, sizeof(path), "%s/s.secret", f->dir);
+	CHECK_INT(mode_of(path), 0600);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_true(read(fd, want, sizeof(want)) == 32);
+	close(fd);
+	CHECK_INT(sp_keys_secret_read(f->dir, "s.secret", NULL, got, 32, &err),
+	    SP_OK);
+	CHECK_MEM(got, 32, want, 32);
+	/* never replaced */
+	CHECK_INT(
+	    sp_keys_secret_create(f->dir, "s.secret", NULL, NULL, 32, &err),
+	    SP_EEXIST);
+	CHECK_INT(sp_keys_secret_read(f->dir, "s.secret", NULL, got, 32, &err),
+	    SP_OK);
+	CHECK_MEM(got, 32, want, 32);
+	CHECK_INT(sp_keys_secret_read(f->dir, "none", NULL, got, 32, &err),
+	    SP_ENOTFOUND);
+}
+
+static void
+secret_for_the_group_and_the_portal_user(void **state)
+{
+	struct fixture *f = *state;
+	struct group *gr = getgrgid(getgid());
+	struct passwd *pw = getpwnam("nobody");
+	struct sp_error err;
+	unsigned char buf[32];
+	char path[256];
+	struct stat st;
+
+	assert_non_null(gr);
+	CHECK_INT(sp_keys_secret_create(
+	              f->dir, "g.secret", NULL, gr->gr_name, 32, &err),
+	    SP_OK);
+	snprintf(path, sizeof(path), "%s/g.secret", f->dir);
+	CHECK_INT(mode_of(path), 0640);
+	CHECK_INT(
+	    sp_keys_secret_read(f->dir, "g.secret", gr->gr_name, buf, 32, &err),
+	    SP_OK);
+	CHECK_INT(sp_keys_secret_read(f->dir, "g.secret", NULL, buf, 32, &err),
+	    SP_EPERM);
+	CHECK_CONTAINS(err.msg, "mode 0640");
+	/* an unknown group is not a missing file (that would be made) */
+	CHECK_INT(sp_keys_secret_read(
+	              f->dir, "g.secret", "no-such-group-sp", buf, 32, &err),
+	    SP_EINVAL);
+	CHECK_CONTAINS(err.msg, "no-such-group-sp");
+	if (getuid() != 0 || pw == NULL)
+		return;
+	CHECK_INT(
+	    sp_keys_secret_create(f->dir, "o.secret", "nobody", NULL, 32, &err),
+	    SP_OK);
+	snprintf(path, sizeof(path), "%s/o.secret", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	CHECK_INT(st.st_uid, pw->pw_uid);
+	CHECK_INT(st.st_mode & 07777, 0600);
+}
+
+/* How a secret file is spoiled before it is read. */
+enum spoil { SPOIL_MODE, SPOIL_FIFO, SPOIL_LINK, SPOIL_SIZE };
+
+static const struct {
+	const char *name;
+	enum spoil how;
+	unsigned mode;
+	int want;
+	const char *msg;
+} secret_refusals[] = {
+	{ "readable by others", SPOIL_MODE, 0644, SP_EPERM, "mode 0644" },
+	{ "writable by others", SPOIL_MODE, 0602, SP_EPERM, "mode 0602" },
+	{ "group without keys_group", SPOIL_MODE, 0640, SP_EPERM,
+	    "no keys_group" },
+	{ "a FIFO", SPOIL_FIFO, 0600, SP_EPERM, "not a regular file" },
+	{ "a symbolic link", SPOIL_LINK, 0600, SP_EIO, "s.secret" },
+	{ "a wrong size", SPOIL_SIZE, 0600, SP_EFORMAT, "32 bytes" },
+};
+
+static void
+spoil_secret(const struct fixture *f, enum spoil how, unsigned mode)
+{
+	char path[256], real[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/s.secret", f->dir);
+	snprintf(real, sizeof(real), "%s/real", f->dir);
+	unlink(path);
+	unlink(real);
+	if (how == SPOIL_FIFO) {
+		assert_int_equal(mkfifo(path, mode), 0);
+		return;
+	}
+	fd = open(how == SPOIL_LINK ? real : path, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_true(write(fd, "0123456789abcdef0123456789abcdef!",
+	                how == SPOIL_SIZE ? 33 : 32) > 0);
+	close(fd);
+	assert_int_equal(chmod(how == SPOIL_LINK ? real : path, mode), 0);
+	if (how == SPOIL_LINK)
+		assert_int_equal(symlink(real, path), 0);
+}
+
+static void
+spoiled_secret_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct sp_error err;
+	unsigned char buf[32];
+	size_t i;
+
+	alarm(10); /* a FIFO must not make the read wait */
+	for (i = 0; i < sizeof(secret_refusals) / sizeof(secret_refusals[0]);
+	     i++) {
+		print_message("case: %s\n", secret_refusals[i].name);
+		spoil_secret(
+		    f, secret_refusals[i].how, secret_refusals[i].mode);
+		sp_error_clear(&err);
+		CHECK_INT(sp_keys_secret_read(
+		              f->dir, "s.secret", NULL, buf, 32, &err),
+		    secret_refusals[i].want);
+		CHECK_CONTAINS(err.msg, secret_refusals[i].msg);
+	}
+	alarm(0);
+	spoil_secret(f, SPOIL_MODE, 0600);
+	CHECK_INT(sp_keys_secret_read(f->dir, "s.secret", NULL, buf, 32, &err),
+	    SP_OK);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -598,6 +850,13 @@ main(void)
 		T(fifo_in_place_of_a_key_is_refused),
 		T(symlinked_public_key_is_refused),
 		T(secret_key_of_wrong_size_is_refused),
+		T(new_pair_is_always_the_newest),
+		T(retire_moves_an_old_pair_out_of_the_ring),
+		T(retire_refuses_the_newest_and_unknown_ids),
+		T(retire_refuses_an_open_retired_dir),
+		T(secret_is_made_once_and_read_back),
+		T(secret_for_the_group_and_the_portal_user),
+		T(spoiled_secret_is_refused),
 		cmocka_unit_test(key_ids_are_sixteen_lowercase_hex),
 	};
 
