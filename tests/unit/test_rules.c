@@ -210,7 +210,8 @@ static const char rules_env[] =
     "rule boss { match sender ceo@corp.example; encrypt encrypt-only }\n"
     "rule idn { match rcpt-domain xn--mnchen-3ya.example; encrypt "
     "confidential-view-only }\n"
-    "rule internal { match rcpt-domain corp.example; skip }\n";
+    "rule internal { match rcpt-domain corp.example; skip }\n"
+    "rule bounce { match sender <>; skip }\n";
 
 struct env_case {
 	const char *name;
@@ -275,7 +276,10 @@ static const struct env_case env_cases[] = {
 	    SP_ACTION_SKIP, "internal" },
 	{ "sender forms", "<@r.example:CEO@Corp.Example.>", "x@other.example",
 	    SP_ACTION_ENCRYPT, "boss" },
-	{ "null sender", "<>", "x@other.example", SP_ACTION_NONE, NULL },
+	{ "null sender in brackets", "<>", "x@other.example", SP_ACTION_SKIP,
+	    "bounce" },
+	{ "null sender empty", "", "x@other.example", SP_ACTION_SKIP,
+	    "bounce" },
 	{ "unbalanced quote sealed", "a@other.example", "\"bob@partner.example",
 	    SP_ACTION_ENCRYPT, "partners" },
 	{ "unclosed bracket sealed", "a@other.example", "<bob@partner.example",
