@@ -11,7 +11,8 @@
  * U-label domains (to A-labels).  A domain literal ([192.0.2.1]) is kept
  * lower-cased: no domain condition can match it.  The routed form of a
  * percent hack (a%b@host: a@b) or bang path (b!a: a@b) is given as a
- * second address, since the MTA may deliver there.  Anything else that
+ * second address, since the MTA may deliver there (rules_eval lets
+ * such an address count only towards sealing).  Anything else that
  * does not parse (unbalanced quotes or brackets, a route without ':',
  * an empty or invalid domain, control characters) is SP_EFORMAT.
  */
@@ -120,10 +121,9 @@ addr_bounds(struct addr_buf *b, size_t *a, size_t *z)
 	}
 	if (*a < *z && b->s[*a] == '@') {
 		*a = find_unquoted(b->s, *a, *z, ':', false);
-		if (*a == *z)
-			b->bad = true;
-		else
-			(*a)++;
+		/* a route must lead somewhere */
+		b->bad = *a == *z || *a + 1 == *z;
+		(*a)++;
 	}
 }
 

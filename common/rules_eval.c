@@ -33,7 +33,8 @@ struct eval {
 	char **rcpts;
 	char **rcpt_alts;
 	bool sender_bad, rcpt_bad; /* an address that does not parse */
-	uint32_t *hits;            /* domain conditions that hold, sorted */
+	bool seal_only; /* lookups for an ambiguous address (see below) */
+	uint32_t *hits; /* domain conditions that hold, sorted */
 	size_t nhits, hits_cap;
 	size_t *cands; /* rules to try, sorted */
 	size_t ncands;
@@ -125,16 +126,41 @@ hits_add_list(struct eval *e, const struct rules_idlist *l)
 	return SP_OK;
 }
 
+/* Condition id is a match line of an encrypt rule: one that can only
+ * make a message sealed. */
+static bool
+seals(const struct sp_ruleset *rs, uint32_t id)
+{
+	const struct rules_rule *r = &rs->rules[rs->cond_rule[id]];
+	size_t i;
+
+	for (i = 0; r->action == SP_ACTION_ENCRYPT && i < r->nconds; i++)
+		if (r->conds[i].id == id)
+			return !r->conds[i].except;
+	return false;
+}
+
 static int
 hits_lookup(struct eval *e, char kind, const char *dom)
 {
 	char key[RULES_KEY_MAX];
-	size_t klen, li;
+	size_t klen, li, i;
+	const struct rules_idlist *l;
+	struct rules_idlist one;
 
 	klen = (size_t)snprintf(key, sizeof(key), "%c%s", kind, dom);
 	if (klen >= sizeof(key) || !rules_map_get(&e->rs->dom, key, klen, &li))
 		return SP_OK;
-	return hits_add_list(e, &e->rs->lists[li]);
+	l = &e->rs->lists[li];
+	if (!e->seal_only)
+		return hits_add_list(e, l);
+	for (i = 0; i < l->n; i++) {
+		one.ids = &l->ids[i];
+		one.n = 1;
+		if (seals(e->rs, l->ids[i]) && hits_add_list(e, &one) != SP_OK)
+			return SP_ENOMEM;
+	}
+	return SP_OK;
 }
 
 /* The address itself, its domain exactly (upper-case kind letter), and
@@ -217,17 +243,34 @@ hits_for_unparsed(struct eval *e, bool sender)
 	return SP_OK;
 }
 
+/* An address with a routed form (percent hack, bang path) may be
+ * delivered to either: both count for encrypt rules' match lines, and
+ * neither for a skip rule or an except line, which could let it out in
+ * the clear. */
+static int
+address_hits(
+    struct eval *e, const char *addr, const char *alt, char exact, char sub)
+{
+	int rc;
+
+	e->seal_only = alt != NULL;
+	rc = hits_for_address(e, addr, exact, sub);
+	if (rc == SP_OK)
+		rc = hits_for_address(e, alt, exact, sub);
+	e->seal_only = false;
+	return rc;
+}
+
 static int
 envelope_hits(struct eval *e)
 {
 	size_t i;
 
-	if (hits_for_address(e, e->sender, 'S', 's') != SP_OK ||
-	    hits_for_address(e, e->sender_alt, 'S', 's') != SP_OK)
+	if (address_hits(e, e->sender, e->sender_alt, 'S', 's') != SP_OK)
 		return SP_ENOMEM;
 	for (i = 0; i < e->in->nrcpt; i++)
-		if (hits_for_address(e, e->rcpts[i], 'R', 'r') != SP_OK ||
-		    hits_for_address(e, e->rcpt_alts[i], 'R', 'r') != SP_OK)
+		if (address_hits(e, e->rcpts[i], e->rcpt_alts[i], 'R', 'r') !=
+		    SP_OK)
 			return SP_ENOMEM;
 	if (e->sender_bad && hits_for_unparsed(e, true) != SP_OK)
 		return SP_ENOMEM;

@@ -203,6 +203,7 @@ static const struct decide_case decide_cases[] = {
 /* Envelope address forms (sealpost-rules(5), ENVELOPE ADDRESSES): each
  * must reach the rule the mailbox it is delivered to matches. */
 static const char rules_env[] =
+    "rule early-skip { match rcpt-domain skipfirst.example; skip }\n"
     "rule partners { match rcpt-domain partner.example; encrypt "
     "confidential }\n"
     "rule person { match rcpt carol@people.example; encrypt "
@@ -210,6 +211,8 @@ static const char rules_env[] =
     "rule boss { match sender ceo@corp.example; encrypt encrypt-only }\n"
     "rule idn { match rcpt-domain xn--mnchen-3ya.example; encrypt "
     "confidential-view-only }\n"
+    "rule guarded { match rcpt-domain guarded.example; except "
+    "rcpt-domain x.example; encrypt confidential }\n"
     "rule internal { match rcpt-domain corp.example; skip }\n"
     "rule bounce { match sender <>; skip }\n";
 
@@ -267,6 +270,15 @@ static const struct env_case env_cases[] = {
 	{ "percent hack rightmost", "a@other.example",
 	    "bob%x.example%Partner.Example@corp.example", SP_ACTION_ENCRYPT,
 	    "partners" },
+	{ "percent hack skips no rule", "a@other.example",
+	    "bob%corp.example@elsewhere.example", SP_ACTION_NONE, NULL },
+	{ "percent hack to skipped domain still sealed", "a@other.example",
+	    "bob%skipfirst.example@partner.example", SP_ACTION_ENCRYPT,
+	    "partners" },
+	{ "percent hack excepts nothing", "a@other.example",
+	    "bob%x.example@guarded.example", SP_ACTION_ENCRYPT, "guarded" },
+	{ "skip rule still holds for plain address", "a@other.example",
+	    "bob@SkipFirst.example.", SP_ACTION_SKIP, "early-skip" },
 	{ "bang path", "a@other.example", "partner.example!bob",
 	    SP_ACTION_ENCRYPT, "partners" },
 	{ "domain literal matches no domain", "a@other.example",
@@ -287,6 +299,8 @@ static const struct env_case env_cases[] = {
 	{ "route without colon sealed", "a@other.example",
 	    "@relay.example bob@partner.example", SP_ACTION_ENCRYPT,
 	    "partners" },
+	{ "route to nothing sealed", "a@other.example", "<@relay.example:>",
+	    SP_ACTION_ENCRYPT, "partners" },
 	{ "empty domain sealed", "a@other.example", "bob@", SP_ACTION_ENCRYPT,
 	    "partners" },
 	{ "invalid domain sealed", "a@other.example", "bob@part_ner.example",
