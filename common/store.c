@@ -537,6 +537,28 @@ sp_store_chunk_put(struct sp_store *s, const char *id, uint32_t seq,
 }
 
 int
+sp_store_chunks_put(struct sp_store *s, const char *id, uint32_t first_seq,
+    const unsigned char *const *data, const size_t *len, size_t n,
+    struct sp_error *err)
+{
+	if (!sp_store_id_ok(id))
+		return bad_id(err);
+	if (n == 0)
+		return SP_OK;
+	if (data == NULL || len == NULL)
+		return sp_error_set(
+		    err, SP_EINVAL, "store: chunks without data");
+	for (size_t i = 0; i < n; i++)
+		if (data[i] == NULL && len[i] > 0)
+			return sp_error_set(
+			    err, SP_EINVAL, "store: chunk without data");
+	if ((uint64_t)first_seq + n > UINT32_MAX)
+		return sp_error_set(
+		    err, SP_EINVAL, "store: chunk numbers out of range");
+	return s->ops->chunks_put(s->b, id, first_seq, data, len, n, err);
+}
+
+int
 sp_store_msg_commit(struct sp_store *s, const struct sp_msg_meta *m,
     uint32_t first_seq, const unsigned char *const *tail,
     const size_t *tail_len, size_t ntail, struct sp_error *err)

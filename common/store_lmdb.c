@@ -268,29 +268,33 @@ out:
 
 struct put_ctx {
 	const char *id;
-	uint32_t seq;
-	const unsigned char *data;
-	size_t len;
+	uint32_t first_seq;
+	const unsigned char *const *data;
+	const size_t *len;
+	size_t n;
 };
 
 static int
-lm_chunk_put_txn(
+lm_chunks_put_txn(
     struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
 {
 	struct put_ctx *c = vctx;
 	unsigned char kb[CHUNK_KEY_LEN], tb[8];
 	MDB_val k, v;
+	size_t i;
 	int rc;
 
 	if (meta_exists(b, txn, c->id))
 		return sp_error_set(err, SP_EEXIST,
 		    "store %s: message %s is already committed", b->path,
 		    c->id);
-	chunk_key(kb, c->id, c->seq);
-	k = val_of(kb, sizeof(kb));
-	v = val_of(c->data, c->len);
-	if ((rc = mdb_put(txn, b->chunks, &k, &v, 0)) != 0)
-		return rc;
+	for (i = 0; i < c->n; i++) {
+		chunk_key(kb, c->id, c->first_seq + (uint32_t)i);
+		k = val_of(kb, sizeof(kb));
+		v = val_of(c->data[i], c->len[i]);
+		if ((rc = mdb_put(txn, b->chunks, &k, &v, 0)) != 0)
+			return rc;
+	}
 	/* Remember when the message began, for sp_store_gc_orphans. */
 	sp_store_be64(tb, (uint64_t)time(NULL));
 	k = val_of(c->id, SP_ID_LEN);
@@ -300,12 +304,22 @@ lm_chunk_put_txn(
 }
 
 static int
+lm_chunks_put(struct sp_store_backend *b, const char *id, uint32_t first_seq,
+    const unsigned char *const *data, const size_t *len, size_t n,
+    struct sp_error *err)
+{
+	struct put_ctx c = { id, first_seq, data, len, n };
+
+	return lm_write(b, lm_chunks_put_txn, &c, "writing chunks", err);
+}
+
+static int
 lm_chunk_put(struct sp_store_backend *b, const char *id, uint32_t seq,
     const unsigned char *data, size_t len, struct sp_error *err)
 {
-	struct put_ctx c = { id, seq, data, len };
+	struct put_ctx c = { id, seq, &data, &len, 1 };
 
-	return lm_write(b, lm_chunk_put_txn, &c, "writing a chunk", err);
+	return lm_write(b, lm_chunks_put_txn, &c, "writing a chunk", err);
 }
 
 struct commit_ctx {
@@ -1713,6 +1727,7 @@ const struct sp_store_ops sp_store_lmdb_ops = {
 	.open = lm_open,
 	.close = lm_close,
 	.chunk_put = lm_chunk_put,
+	.chunks_put = lm_chunks_put,
 	.msg_commit = lm_msg_commit,
 	.msg_abort = lm_msg_abort,
 	.msg_get = lm_msg_get,

@@ -26,6 +26,12 @@
 #define MILTER_HEADER_MAX (4u * 1024 * 1024)
 /* Envelope recipients kept per message; more: tempfail. */
 #define MILTER_RCPT_MAX 100000
+/* Sealed chunks (64 KiB each) held back per message before they are
+ * written to the store together: every durable write costs a disk
+ * flush, so a message of up to 1 MiB costs one (with its record) and a
+ * larger one one per MILTER_HELD_MAX chunks, for at most 1 MiB of
+ * memory per message being sealed. */
+#define MILTER_HELD_MAX 16
 
 struct milter_conf {
 	struct sp_config *cfg;

@@ -177,30 +177,46 @@ too_many_rcpts(SMFICTX *ctx, struct msg *m)
 	return SMFIS_REJECT;
 }
 
+/* Stores the held chunks in one transaction; their buffers stay. */
+static int
+flush_held(struct msg *m, struct sp_error *err)
+{
+	int rc;
+
+	rc = sp_store_chunks_put(milter_store, m->id, m->held_first,
+	    (const unsigned char *const *)m->held, m->held_len, m->nheld, err);
+	m->held_first += (uint32_t)m->nheld;
+	m->nheld = 0;
+	return rc;
+}
+
+/* The sealer's output: held back (see struct msg), so that most
+ * messages reach the store in a single durable transaction. */
 static int
 chunk_to_store(void *ctx, uint32_t seq, const unsigned char *c, size_t len)
 {
 	struct msg *m = ctx;
 	struct sp_error err;
+	unsigned char **slot;
 	int rc = SP_OK;
 
 	sp_error_clear(&err);
-	if (m->held == NULL &&
-	    (m->held = malloc(SP_SEAL_CHUNK + SP_SEAL_CHUNK_OVERHEAD)) == NULL)
-		rc = sp_error_set(&err, SP_ENOMEM, "out of memory");
-	if (rc == SP_OK && len > SP_SEAL_CHUNK + SP_SEAL_CHUNK_OVERHEAD)
+	if (len > SP_SEAL_CHUNK + SP_SEAL_CHUNK_OVERHEAD)
 		rc = sp_error_set(&err, SP_EFORMAT, "sealed chunk too large");
-	if (rc == SP_OK && m->have_held)
-		rc = sp_store_chunk_put(milter_store, m->id, m->held_seq,
-		    m->held, m->held_len, &err);
+	if (rc == SP_OK && m->nheld == MILTER_HELD_MAX)
+		rc = flush_held(m, &err);
+	slot = &m->held[m->nheld];
+	if (rc == SP_OK && *slot == NULL &&
+	    (*slot = malloc(SP_SEAL_CHUNK + SP_SEAL_CHUNK_OVERHEAD)) == NULL)
+		rc = sp_error_set(&err, SP_ENOMEM, "out of memory");
 	if (rc != SP_OK) {
 		msg_fail(m, rc, err.msg);
 		return rc;
 	}
-	memcpy(m->held, c, len);
-	m->held_len = len;
-	m->held_seq = seq;
-	m->have_held = true;
+	if (m->nheld == 0)
+		m->held_first = seq;
+	memcpy(*slot, c, len);
+	m->held_len[m->nheld++] = len;
 	return SP_OK;
 }
 

@@ -247,18 +247,15 @@ build_notification(const struct msg *m, const struct sp_msg_meta *meta,
 	return sp_notify_build_from(&m->mc->notify, &in, n, err);
 }
 
-/* Writes the held last chunk and the metadata in one transaction. */
+/* Writes the held last chunks and the metadata in one transaction. */
 static int
 commit(
     const struct msg *m, const struct sp_msg_meta *meta, struct sp_error *err)
 {
-	const unsigned char *tail[1] = { m->held };
-	size_t tail_len[1] = { m->held_len };
-
-	if (!m->have_held || m->held_seq + 1 != meta->nchunks)
+	if (m->nheld == 0 || m->held_first + m->nheld != meta->nchunks)
 		return sp_error_set(err, SP_EFORMAT, "last chunk missing");
-	return sp_store_msg_commit(
-	    milter_store, meta, m->held_seq, tail, tail_len, 1, err);
+	return sp_store_msg_commit(milter_store, meta, m->held_first,
+	    (const unsigned char *const *)m->held, m->held_len, m->nheld, err);
 }
 
 static void

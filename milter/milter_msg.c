@@ -46,7 +46,8 @@ msg_reset(struct msg *m)
 	free_rcpts(m);
 	free(m->hbuf);
 	free(m->hdrs);
-	free(m->held);
+	for (size_t i = 0; i < MILTER_HELD_MAX; i++)
+		free(m->held[i]);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -41,13 +41,15 @@ struct msg {
 	struct sp_decision dec;
 	bool have_dec;
 	struct sp_sealer *sealer; /* set while sealing */
-	/* The newest sealed chunk is held back and stored only when the
-	 * next one comes, so the last one goes into the commit's own
-	 * transaction: one durable write less per message. */
-	unsigned char *held;
-	size_t held_len;
-	uint32_t held_seq;
-	bool have_held;
+	/* Sealed chunks held back: held[0..nheld) are chunks held_first
+	 * onwards.  When MILTER_HELD_MAX are waiting and another comes they
+	 * are stored in one transaction; the last ones go into the commit's
+	 * own transaction.  Each buffer holds one sealed chunk, is
+	 * allocated on first use and reused until msg_reset. */
+	unsigned char *held[MILTER_HELD_MAX];
+	size_t held_len[MILTER_HELD_MAX];
+	uint32_t held_first;
+	size_t nheld;
 	char id[SP_ID_LEN + 1];
 	bool too_big; /* passed max_message_size; sealing stopped */
 	int fail;     /* first failure while sealing, or SP_OK */

@@ -68,6 +68,9 @@ struct req {
 /* portal_http.c */
 /* Builds p->page_csp from the config (call once per worker). */
 void portal_csp_init(struct portal *p);
+/* Keys, templates and store usable (portal_check.c); SP_OK or err. */
+int portal_check(
+    const struct sp_config *cfg, struct sp_error *err) SP_MUST_CHECK;
 int64_t portal_now_ms(void);
 const char *portal_param(struct req *r, const char *name);
 const char *portal_cookie(struct req *r, const char *name);

@@ -38,11 +38,14 @@
  *
  * Writing a message: sp_store_chunk_put() stores each sealed chunk as it
  * is produced, in its own durable transaction, so memory stays constant
- * whatever the size.  Such chunks are invisible: a message exists only
- * once sp_store_msg_commit() has written its metadata (and the last
- * chunks) in one transaction.  Chunks whose metadata never came (a writer
- * killed mid-message) are removed by sp_store_gc_orphans().  Chunks of a
- * committed message cannot be added or changed (SP_EEXIST).
+ * whatever the size; sp_store_chunks_put() stores several in one (each
+ * durable commit costs a disk flush: a writer that holds a few chunks and
+ * writes them together pays it once).  Such chunks are invisible: a
+ * message exists only once sp_store_msg_commit() has written its
+ * metadata (and the last chunks) in one transaction.  Chunks whose
+ * metadata never came (a writer killed mid-message) are removed by
+ * sp_store_gc_orphans().  Chunks of a committed message cannot be added
+ * or changed (SP_EEXIST).
  *
  * Errors: SP_EIO with a message naming the store path, the operation and
  * the backend's reason; SP_EFULL "store full: ..."; SP_EFORMAT when a
@@ -123,6 +126,12 @@ void sp_store_close(struct sp_store *s);
 /* Message body chunks and metadata (see the contract above). */
 int sp_store_chunk_put(struct sp_store *s, const char *id, uint32_t seq,
     const unsigned char *data, size_t len, struct sp_error *err) SP_MUST_CHECK;
+/* Writes chunks [first_seq, first_seq + n) from the arrays in one durable
+ * transaction, with the same checks and errors as sp_store_chunk_put
+ * (SP_EEXIST once the message is committed); n == 0 does nothing. */
+int sp_store_chunks_put(struct sp_store *s, const char *id, uint32_t first_seq,
+    const unsigned char *const *data, const size_t *len, size_t n,
+    struct sp_error *err) SP_MUST_CHECK;
 /* Writes tail chunks [first_seq, first_seq + ntail) from the arrays and
  * the metadata, atomically and durably.  Chunks 0..first_seq-1 must have
  * been put before (else SP_ENOTFOUND, e.g. when gc removed them) and

@@ -30,6 +30,9 @@ struct sp_store_ops {
 	int (*chunk_put)(struct sp_store_backend *b, const char *id,
 	    uint32_t seq, const unsigned char *data, size_t len,
 	    struct sp_error *err);
+	int (*chunks_put)(struct sp_store_backend *b, const char *id,
+	    uint32_t first_seq, const unsigned char *const *data,
+	    const size_t *len, size_t n, struct sp_error *err);
 	int (*msg_commit)(struct sp_store_backend *b,
 	    const struct sp_msg_meta *m, uint32_t first_seq,
 	    const unsigned char *const *tail, const size_t *tail_len,

@@ -13,7 +13,9 @@ a capture server that plays the outside world.  Checks:
   - the exemption listener: mail through it is not sealed, the same mail
     through the normal port is;
   - hard inputs: no header section, no From, empty body, a NUL byte, bare
-    LF, raw 8-bit headers, a 200 KB subject, 1000 recipients, Bcc only;
+    LF, raw 8-bit headers, a 200 KB subject, a 3 MB body (its sealed
+    chunks reach the store in several batches), 1000 recipients, Bcc
+    only;
   - envelope forms Postfix delivers to a matched mailbox (a trailing dot
     on the domain, a source route) and a message with two Subject fields
     whose second holds the tag are sealed: the capture holds only the
@@ -279,6 +281,9 @@ def hard_inputs():
          b"the body under a very long subject secret\r\n"),
         ("Bcc only", b"From: a@example.org\r\nBcc: hidden@partner.example\r\n"
          b"Subject: bcc\r\n\r\nblind copy only message secret body\r\n"),
+        ("3 MB body", b"From: a@example.org\r\nSubject: big\r\n\r\n"
+         + b"".join(b"line %07d of a three megabyte body secret\r\n" % i
+                    for i in range(70000))),
     ]
 
 

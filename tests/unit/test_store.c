@@ -233,6 +233,88 @@ uncommitted_chunks_are_invisible(void **state)
 	CHECK_INT(n, 0);
 }
 
+/* Chunks [0, nput) in one sp_store_chunks_put, [nput, n) as the tail. */
+static int
+write_msg_batched(struct sp_store *s, const char *id, uint32_t nput, uint32_t n,
+    struct sp_error *err)
+{
+	unsigned char *bufs[16] = { 0 };
+	size_t lens[16] = { 0 };
+	struct sp_msg_meta m;
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		lens[i] = tu_len(id, i);
+		bufs[i] = malloc(lens[i]);
+		tu_fill(bufs[i], id, i, lens[i]);
+	}
+	rc = sp_store_chunks_put(
+	    s, id, 0, (const unsigned char *const *)bufs, lens, nput, err);
+	meta_fill(&m, id, n);
+	if (rc == SP_OK)
+		rc = sp_store_msg_commit(s, &m, nput,
+		    (const unsigned char *const *)bufs + nput, lens + nput,
+		    n - nput, err);
+	for (i = 0; i < n; i++)
+		free(bufs[i]);
+	return rc;
+}
+
+static void
+chunks_put_in_one_call_read_back(void **state)
+{
+	static const struct {
+		const char *name;
+		uint32_t nput, n;
+	} cases[] = {
+		{ "all chunks put together, no tail", 5, 5 },
+		{ "some put together, the rest as tail", 3, 7 },
+		{ "none put (n = 0), all as tail", 0, 2 },
+		{ "one put, one tail", 1, 2 },
+	};
+	struct fx *f = *state;
+	char id[SP_ID_LEN + 1];
+
+	int rc;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tu_id(id, 3000 + i);
+		rc = write_msg_batched(
+		    f->s, id, cases[i].nput, cases[i].n, &f->err);
+		if (rc == SP_OK)
+			rc = read_msg(f->s, id, cases[i].n, &f->err);
+		if (rc != SP_OK)
+			fail_msg("%s: got %d (%s), want %d", cases[i].name, rc,
+			    f->err.msg, SP_OK);
+	}
+}
+
+static void
+chunks_put_refuses_misuse(void **state)
+{
+	struct fx *f = *state;
+	unsigned char b[4] = { 1, 2, 3, 4 };
+	const unsigned char *data[2] = { b, NULL };
+	size_t lens[2] = { 4, 4 };
+	char id[SP_ID_LEN + 1];
+
+	tu_id(id, 3100);
+	CHECK_INT(sp_store_chunks_put(f->s, id, 0, data, lens, 2, &f->err),
+	    SP_EINVAL);
+	CHECK_INT(sp_store_chunks_put(f->s, id, 0, NULL, lens, 1, &f->err),
+	    SP_EINVAL);
+	CHECK_INT(sp_store_chunks_put(f->s, "short", 0, data, lens, 1, &f->err),
+	    SP_EINVAL);
+	CHECK_INT(
+	    sp_store_chunks_put(f->s, id, UINT32_MAX, data, lens, 2, &f->err),
+	    SP_EINVAL);
+	CHECK_INT(write_msg(f->s, id, 1, 2, &f->err), SP_OK);
+	CHECK_INT(sp_store_chunks_put(f->s, id, 0, data, lens, 1, &f->err),
+	    SP_EEXIST);
+	CHECK_INT(read_msg(f->s, id, 2, &f->err), SP_OK);
+}
+
 static void
 abort_drops_written_chunks(void **state)
 {
@@ -1037,6 +1119,8 @@ main(void)
 		T(commit_reads_back_meta_and_chunks),
 		T(uncommitted_chunks_are_invisible),
 		T(callbacks_stop_at_first_nonzero),
+		T(chunks_put_in_one_call_read_back),
+		T(chunks_put_refuses_misuse),
 		T(abort_drops_written_chunks),
 		T(gc_removes_old_orphans_only),
 		T(commit_refuses_misuse),

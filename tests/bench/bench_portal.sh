@@ -1,0 +1,437 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# bench_portal.sh: requests per second through one nginx, the portal next
+# to its yardsticks.  Run by hand, as root; not part of pass/fail.
+#
+#   tests/bench/bench_portal.sh [--quick] [--runs N] [--build DIR]
+#                               [--port-base P] [--keep] [--out FILE]
+#                               [--only ROW,ROW...]
+#
+# One private nginx (its own prefix, config, pid and logs in a temporary
+# folder) serves four rows, each measured with `wrk -t2 -c32 -d10s`:
+#
+#   static    a 5 KB file from disk
+#   min-fcgi  tests/bench/min_fcgi (two processes, unix socket): 5 KB
+#   landing   the portal's landing page, GET /m/ID of a sealed message
+#   read      a signed-in read of a 5 KB message, GET /m/ID/read with the
+#             session cookie got by really signing in (code requested,
+#             read from a local SMTP capture, posted back)
+#
+# RUNS rounds (default 5) go over the rows in turn, each round starting
+# at the next row; the table gives the median requests/s of each row and
+# its ratio to min-fcgi (--only limits the rows; min-fcgi, the base, is
+# always run).  The portal rows are left out when the portal is
+# not built.  Ports: P+100 (yardsticks), P+101 (portal), P+125 (SMTP
+# capture), default P = 22000; everything on 127.0.0.1.
+set -eu
+
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$SRC/build
+RUNS=5
+DURATION=10s
+KEEP=0
+OUT=
+PORT_BASE=22000
+ROWS="static min-fcgi landing read"
+ONLY=
+
+die() {
+	echo "bench_portal: $*" >&2
+	exit 1
+}
+
+usage() {
+	sed -n '5,6p' "$0" | sed 's/^# *//' >&2
+	exit 2
+}
+
+parse_args() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--quick) RUNS=3 DURATION=3s ;;
+		--runs) RUNS=$2 && shift ;;
+		--build) BUILD=$(cd "$2" && pwd) && shift ;;
+		--port-base) PORT_BASE=$2 && shift ;;
+		--keep) KEEP=1 ;;
+		--out) OUT=$2 && shift ;;
+		--only) ONLY=$2 && shift ;;
+		*) usage ;;
+		esac
+		shift
+	done
+	HTTP_PORT=$((PORT_BASE + 100))
+	PORTAL_PORT=$((PORT_BASE + 101))
+	SMTP_PORT=$((PORT_BASE + 125))
+}
+
+wait_port() { # PORT SECONDS
+	local i=0
+	while [ "$i" -lt $(($2 * 10)) ]; do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+wait_socket() { # PATH SECONDS
+	local i=0
+	while [ "$i" -lt $(($2 * 10)) ]; do
+		[ -S "$1" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+stop_pid() { # PID
+	[ -n "$1" ] || return 0
+	kill "$1" 2>/dev/null || return 0
+	for _ in $(seq 1 100); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.05
+	done
+	wait "$1" 2>/dev/null || true
+}
+
+# The capture server for the portal's code mails: whichever of the test
+# suite's SMTP capture servers this tree has.
+capture_script() {
+	for f in tests/integration/smtp_capture.py tests/harness/capture-smtp.py; do
+		if [ -f "$SRC/$f" ]; then
+			echo "$SRC/$f"
+			return 0
+		fi
+	done
+	return 1
+}
+
+check_tools() {
+	[ "$(id -u)" = 0 ] || die "needs root (nginx binds and switches user)"
+	for t in nginx wrk curl python3; do
+		command -v "$t" >/dev/null || die "$t is not installed"
+	done
+	[ -x "$BUILD/tests/bin/min_fcgi" ] ||
+		die "build first: $BUILD/tests/bin/min_fcgi is missing"
+	HAVE_PORTAL=0
+	if [ -x "$BUILD/bin/sealpost-portal" ] &&
+	    [ -x "$BUILD/tests/bin/seal_fixture" ] &&
+	    [ -f "$SRC/packaging/nginx/sealpost-portal.inc" ] &&
+	    capture_script >/dev/null; then
+		HAVE_PORTAL=1
+	else
+		echo "bench_portal: the portal is not built here:" \
+		    "the landing and read rows are left out" >&2
+		ROWS="static min-fcgi"
+	fi
+	if [ -n "$ONLY" ]; then
+		local keep=min-fcgi
+		for r in $ROWS; do
+			case ",$ONLY," in *",$r,"*) [ "$r" = min-fcgi ] || keep="$keep $r" ;; esac
+		done
+		ROWS=$keep
+	fi
+}
+
+# --- nginx and what stands behind it ------------------------------------
+
+# 5 KB of text in 64-column lines.
+make_5k() { # FILE
+	awk 'BEGIN { for (i = 0; i < 80; i++) printf "%063d\n", i }' >"$1"
+}
+
+# Both servers in one nginx, two workers, no access log (every row pays
+# the same).  The portal's server includes the packaged location snippet
+# as a site would.
+write_nginx_conf() {
+	local portal=""
+	if [ "$HAVE_PORTAL" = 1 ]; then
+		portal="upstream sealpost_portal { server unix:$T/run/portal.sock; }
+	server {
+		listen 127.0.0.1:$PORTAL_PORT;
+		root $SRC/templates;
+		include $SRC/packaging/nginx/sealpost-portal.inc;
+	}"
+	fi
+	cat >"$T/nginx/nginx.conf" <<EOC
+user www-data www-data;
+worker_processes 2;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+	include /etc/nginx/mime.types;
+	access_log off;
+	sendfile on;
+	client_body_temp_path $T/nginx/tmp/body;
+	fastcgi_temp_path $T/nginx/tmp/fastcgi;
+	proxy_temp_path $T/nginx/tmp/proxy;
+	scgi_temp_path $T/nginx/tmp/scgi;
+	uwsgi_temp_path $T/nginx/tmp/uwsgi;
+	server {
+		listen 127.0.0.1:$HTTP_PORT;
+		root $T/www;
+		location = /static5k.txt { }
+		location = /fcgi {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_pass unix:$T/run/min_fcgi.sock;
+		}
+	}
+	$portal
+}
+EOC
+}
+
+start_nginx() {
+	mkdir -p "$T/nginx/tmp" "$T/www"
+	chmod 0777 "$T/nginx/tmp"
+	make_5k "$T/www/static5k.txt"
+	write_nginx_conf
+	nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" \
+	    -e "$T/nginx/error.log" || die "nginx did not start"
+	wait_port "$HTTP_PORT" 5 || die "nginx is not listening"
+}
+
+start_min_fcgi() {
+	"$BUILD/tests/bin/min_fcgi" "$T/run/min_fcgi.sock" 2 \
+	    >"$T/min_fcgi.log" 2>&1 &
+	FCGI_PID=$!
+	wait_socket "$T/run/min_fcgi.sock" 5 || die "min_fcgi did not start"
+}
+
+# --- the portal ---------------------------------------------------------
+
+write_portal_conf() {
+	local d=$T/portal
+	mkdir -p "$d/keys" "$d/store" "$d/mail"
+	chmod 0700 "$d/keys"
+	: >"$d/rules"
+	cat >"$d/sealpost.conf" <<EOC
+portal_socket = unix:$T/run/portal.sock
+portal_url = http://127.0.0.1:$PORTAL_PORT
+smtp_url = smtp://127.0.0.1:$SMTP_PORT
+mail_from = portal@sealpost.test
+store_path = $d/store
+keys_dir = $d/keys
+templates_dir = $SRC/templates
+rules_file = $d/rules
+cookie_secure = no
+portal_workers = 2
+brand_name = Bench Corp
+EOC
+}
+
+# A 5 KB text message from alice to bob, sealed into the store as the
+# milter would (this also makes the portal's key pair).  Sets MSG_ID.
+seal_message() {
+	local d=$T/portal
+	{
+		printf 'From: Alice <alice@sender.test>\r\n'
+		printf 'To: bob@rcpt.test\r\n'
+		printf 'Subject: Quarterly numbers\r\n'
+		printf 'Message-ID: <bench-read@sender.test>\r\n'
+		printf 'MIME-Version: 1.0\r\n'
+		printf 'Content-Type: text/plain; charset=us-ascii\r\n\r\n'
+		make_5k /dev/stdout | sed 's/$/\r/'
+	} >"$d/msg.eml"
+	read -r MSG_ID _ < <("$BUILD/tests/bin/seal_fixture" \
+	    -c "$d/sealpost.conf" -f alice@sender.test -t bob@rcpt.test \
+	    "$d/msg.eml") || die "seal_fixture failed"
+	[ -n "$MSG_ID" ] || die "seal_fixture printed no id"
+}
+
+start_portal() {
+	local d=$T/portal
+	write_portal_conf
+	python3 "$(capture_script)" "$SMTP_PORT" "$d/mail" \
+	    >"$d/capture.log" 2>&1 &
+	CAPTURE_PID=$!
+	wait_port "$SMTP_PORT" 5 || die "the SMTP capture did not start"
+	seal_message
+	"$BUILD/bin/sealpost-portal" -f -c "$d/sealpost.conf" \
+	    >"$d/portal.log" 2>&1 &
+	PORTAL_PID=$!
+	wait_socket "$T/run/portal.sock" 10 ||
+		die "the portal did not start: $(tail -3 "$d/portal.log")"
+	# The socket is mode 0660; a site puts nginx's user in its group.
+	chgrp www-data "$T/run/portal.sock"
+}
+
+# GET or POST with the cookie jar; prints the status, body to FILE.
+req() { # FILE CURL-ARGS...
+	local f=$1
+	shift
+	curl -s -o "$f" -w '%{http_code}' -c "$T/portal/jar" \
+	    -b "$T/portal/jar" "$@"
+}
+
+# Signs in as bob the way a person does; sets SESSION_COOKIE.
+sign_in() {
+	local d=$T/portal base="http://127.0.0.1:$PORTAL_PORT/m/$MSG_ID"
+	local csrf code st mail
+	st=$(req "$d/land.html" "$base")
+	[ "$st" = 200 ] || die "landing page answered $st"
+	csrf=$(grep -o 'name="csrf" value="[^"]*"' "$d/land.html" |
+	    head -1 | sed 's/.*value="//; s/"$//')
+	st=$(req "$d/code.html" --data-urlencode "csrf=$csrf" \
+	    --data-urlencode addr=bob@rcpt.test "$base/code")
+	[ "$st" = 200 ] || die "code request answered $st"
+	for _ in $(seq 1 100); do
+		mail=$(find "$d/mail" -name '*.eml' | head -1)
+		[ -n "$mail" ] && break
+		sleep 0.1
+	done
+	[ -n "$mail" ] || die "no code mail arrived"
+	code=$(grep -o '\<[0-9]\{8\}\>' "$mail" | head -1)
+	st=$(req "$d/signin.html" --data-urlencode "csrf=$csrf" \
+	    --data-urlencode addr=bob@rcpt.test \
+	    --data-urlencode "code=$code" "$base/signin")
+	[ "$st" = 303 ] || die "sign-in answered $st"
+	SESSION_COOKIE=$(awk '$6 == "sp_session" { print $6 "=" $7 }' \
+	    "$d/jar")
+	[ -n "$SESSION_COOKIE" ] || die "no session cookie after sign-in"
+	st=$(curl -s -o "$d/read.html" -w '%{http_code}' \
+	    -H "Cookie: $SESSION_COOKIE" "$base/read")
+	[ "$st" = 200 ] || die "signed-in read answered $st"
+	grep -q 000000000000079 "$d/read.html" ||
+		die "the read page does not show the message"
+}
+
+# --- measuring ----------------------------------------------------------
+
+url_of() { # ROW
+	case $1 in
+	static) echo "http://127.0.0.1:$HTTP_PORT/static5k.txt" ;;
+	min-fcgi) echo "http://127.0.0.1:$HTTP_PORT/fcgi" ;;
+	landing) echo "http://127.0.0.1:$PORTAL_PORT/m/$MSG_ID" ;;
+	read) echo "http://127.0.0.1:$PORTAL_PORT/m/$MSG_ID/read" ;;
+	esac
+}
+
+# Every row must answer 200 before it is timed.
+check_rows() {
+	local st
+	for r in $ROWS; do
+		if [ "$r" = read ]; then
+			st=$(curl -s -o /dev/null -w '%{http_code}' \
+			    -H "Cookie: $SESSION_COOKIE" "$(url_of "$r")")
+		else
+			st=$(curl -s -o /dev/null -w '%{http_code}' "$(url_of "$r")")
+		fi
+		[ "$st" = 200 ] || die "$r answered $st"
+	done
+}
+
+# Prints the requests/s wrk saw; fails when any answer was not 2xx/3xx.
+run_one() { # ROW
+	local out=$T/wrk.out
+	if [ "$1" = read ]; then
+		wrk -t2 -c32 -d"$DURATION" -H "Cookie: $SESSION_COOKIE" \
+		    "$(url_of "$1")" >"$out" 2>&1 || die "wrk failed on $1"
+	else
+		wrk -t2 -c32 -d"$DURATION" "$(url_of "$1")" >"$out" 2>&1 ||
+			die "wrk failed on $1"
+	fi
+	if grep -q 'Non-2xx\|Socket errors' "$out"; then
+		die "$1: errors under load: $(grep 'Non-2xx\|Socket errors' "$out")"
+	fi
+	awk '/^Requests\/sec:/ { print $2 }' "$out"
+}
+
+bench_rows() {
+	local round i r rate rs
+	read -r -a rs <<<"$ROWS"
+	for round in $(seq 1 "$RUNS"); do
+		for i in $(seq 0 $((${#rs[@]} - 1))); do
+			r=${rs[$(((i + round) % ${#rs[@]}))]}
+			rate=$(run_one "$r")
+			echo "$r $round $rate" >>"$T/rates"
+			printf '  round %d %-9s %10s req/s\n' "$round" "$r" \
+			    "$rate" >&2
+		done
+	done
+}
+
+median_of() { # ROW
+	awk -v r="$1" '$1 == r { print $3 }' "$T/rates" | sort -g | awk '
+		{ a[NR] = $1 } END {
+		if (NR == 0) { print "-"; exit }
+		if (NR % 2) print a[(NR + 1) / 2]
+		else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# The median over rounds of ROW's rate over min-fcgi's in the same round.
+paired_of() { # ROW
+	awk -v r="$1" '$1 == "min-fcgi" { b[$2] = $3 } $1 == r { a[$2] = $3 }
+	    END { for (k in a) if (b[k] > 0) printf "%.4f\n", a[k] / b[k] }' \
+	    "$T/rates" | sort -g | awk '{ x[NR] = $1 } END {
+		if (NR == 0) { print "-"; exit }
+		if (NR % 2) printf "%.2f\n", x[(NR + 1) / 2]
+		else printf "%.2f\n", (x[NR / 2] + x[NR / 2 + 1]) / 2 }'
+}
+
+report() {
+	local base m
+	base=$(median_of min-fcgi)
+	echo "$(date -u '+%F %H:%M UTC'), $(nproc) cores; load average" \
+	    "at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg)."
+	echo
+	echo "Requests/s, median of $RUNS rounds of" \
+	    "\`wrk -t2 -c32 -d$DURATION\` per row."
+	echo
+	echo "Ratio: median over min-fcgi's median; paired: median over rounds" \
+	    "of the rate over min-fcgi's rate in the same round."
+	echo
+	echo "| row | req/s | ratio to min-fcgi | paired | every round |"
+	echo "|---|---:|---:|---:|---|"
+	for r in $ROWS; do
+		m=$(median_of "$r")
+		echo "| $r | $m | $(awk -v a="$m" -v b="$base" \
+		    'BEGIN { printf "%.2f", a / b }') | $(paired_of "$r") |" \
+		    "$(awk -v r="$r" '$1 == r { printf "%s ", $3 }' "$T/rates")|"
+	done
+}
+
+cleanup() {
+	[ -f "${T:-}/nginx/nginx.pid" ] && stop_pid "$(cat "$T/nginx/nginx.pid")"
+	stop_pid "${FCGI_PID:-}"
+	stop_pid "${PORTAL_PID:-}"
+	stop_pid "${CAPTURE_PID:-}"
+	if [ "$KEEP" = 1 ]; then
+		echo "bench_portal: kept $T" >&2
+	elif [ -n "${T:-}" ]; then
+		rm -rf "$T"
+	fi
+}
+
+main() {
+	parse_args "$@"
+	check_tools
+	T=$(mktemp -d /tmp/sp-bench-portal.XXXXXX)
+	chmod 0755 "$T"
+	mkdir -p "$T/run"
+	chmod 0755 "$T/run"
+	trap cleanup EXIT
+	: >"$T/rates"
+	LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+	start_min_fcgi
+	if [ "$HAVE_PORTAL" = 1 ]; then
+		start_portal
+	fi
+	start_nginx
+	if [ "$HAVE_PORTAL" = 1 ]; then
+		sign_in
+	fi
+	check_rows
+	echo "bench_portal: $RUNS rounds; rows: $ROWS" >&2
+	bench_rows
+	if [ -n "$OUT" ]; then
+		report | tee "$OUT"
+	else
+		report
+	fi
+}
+
+main "$@"
