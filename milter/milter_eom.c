@@ -230,20 +230,39 @@ add_header(SMFICTX *ctx, bool leadspc, const char *name, const char *value)
 	return rc == MI_SUCCESS ? SP_OK : SP_EIO;
 }
 
-/* subj: the capped, encoded Subject value, or NULL to leave Subject as
- * it is. */
+/* The notification keeps one Subject: subj (the capped, encoded value of
+ * the decision's subject, taken from the field the rule matched) in place
+ * of the first, or the first as it is when subj is NULL; every later
+ * Subject field is deleted, last first, so none travels unchanged. */
+static int
+replace_subject(SMFICTX *ctx, const struct conn *c, const char *subj)
+{
+	const struct msg *m = &c->m;
+	size_t i, n = 0;
+
+	for (i = 0; i < m->nhdr; i++)
+		n += m->hdrs[i].name_len == 7 &&
+		    strncasecmp(m->hbuf + m->hdrs[i].name_off, "Subject", 7) ==
+		        0;
+	for (i = n; i >= 2; i--)
+		if (smfi_chgheader(ctx, "Subject", (int)i, NULL) != MI_SUCCESS)
+			return SP_EIO;
+	if (subj != NULL &&
+	    smfi_chgheader(ctx, "Subject", 1, (char *)subj) != MI_SUCCESS)
+		return SP_EIO;
+	return SP_OK;
+}
+
 static int
 replace_headers(
     SMFICTX *ctx, const struct conn *c, const char *subj, const char *ctype)
 {
-	const struct msg *m = &c->m;
-	int rc = delete_content_headers(ctx, m);
+	int rc = delete_content_headers(ctx, &c->m);
 
-	if (rc == SP_OK && subj != NULL &&
-	    smfi_chgheader(ctx, "Subject", 1, (char *)subj) != MI_SUCCESS)
-		rc = SP_EIO;
 	if (rc == SP_OK)
-		rc = add_header(ctx, c->leadspc, "X-Sealpost-Id", m->id);
+		rc = replace_subject(ctx, c, subj);
+	if (rc == SP_OK)
+		rc = add_header(ctx, c->leadspc, "X-Sealpost-Id", c->m.id);
 	if (rc == SP_OK)
 		rc = add_header(ctx, c->leadspc, "MIME-Version", "1.0");
 	if (rc == SP_OK)
