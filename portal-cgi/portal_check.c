@@ -59,7 +59,8 @@ check_templates(const struct sp_config *cfg, struct sp_error *err)
 	return SP_OK;
 }
 
-/* An existing store must open; a missing one needs its parent folder. */
+/* An existing store must open; a folder without a store yet is fine (the
+ * first writer creates it); a missing one needs its parent folder. */
 static int
 check_store(const struct sp_config *cfg, struct sp_error *err)
 {
@@ -71,6 +72,10 @@ check_store(const struct sp_config *cfg, struct sp_error *err)
 	char *slash;
 	int rc;
 
+	snprintf(parent, sizeof(parent), "%s/data.mdb", cfg->store_path);
+	if (stat(cfg->store_path, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	    stat(parent, &sb) != 0 && errno == ENOENT)
+		return SP_OK;
 	if (stat(cfg->store_path, &sb) == 0) {
 		rc = sp_store_open(cfg->store_path, &so, &st, err);
 		sp_store_close(st);

@@ -90,6 +90,12 @@ sed -i "s#^store_path = .*#store_path = $tmp/nowhere/store#" "$tmp/store.conf"
 expect "a store in a missing folder fails -n" 1 "$tmp/nowhere" \
 	"$portal" -c "$tmp/store.conf" -n
 
+mkdir -m 0700 "$tmp/empty-store"
+conf empty.conf
+sed -i "s#^store_path = .*#store_path = $tmp/empty-store#" "$tmp/empty.conf"
+expect "an empty store folder (no store yet) passes -n" 0 "config OK" \
+	"$portal" -c "$tmp/empty.conf" -n
+
 echo "brand_name = x" >"$tmp/noreq.conf"
 expect "a bad config fails -n" 1 "missing required key" \
 	"$portal" -c "$tmp/noreq.conf" -n
