@@ -30,7 +30,6 @@
 #include "sp_log.h"
 #include "sp_template.h"
 
-
 static void sent_home(struct req *r);
 static void sent_code(struct req *r);
 static void sent_signin(struct req *r);
