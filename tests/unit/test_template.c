@@ -4,7 +4,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "check.h"
@@ -184,6 +189,65 @@ template_names_with_slash_are_refused(void **state)
 	    SP_ENOTFOUND);
 }
 
+static void
+put_file(const char *path, const char *text, long mtime)
+{
+	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0)
+		fail_msg("cannot write %s", path);
+	CHECK_INT(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* The cached renderer gives what the file holds now: an edit of the same
+ * size, a new size, a removal. */
+static void
+cached_template_follows_the_file(void **state)
+{
+	static const struct {
+		const char *text; /* NULL: file removed */
+		long mtime;
+		int want_rc;
+		const char *want;
+	} steps[] = {
+		{ "<p>{{a}}</p>", 1000, SP_OK, "<p>x&amp;y</p>" },
+		{ NULL, 0, SP_OK,
+		    "<p>x&amp;y</p>" }, /* unchanged: from memory */
+		{ "<b>{{a}}</b>", 2000, SP_OK, "<b>x&amp;y</b>" },
+		{ "<i>{{a}}</i>", 2500, SP_OK, "<i>x&amp;y</i>" },
+		{ "<em>{{a}}</em>", 2500, SP_OK, "<em>x&amp;y</em>" },
+		{ "{{nope}}", 3000, SP_EFORMAT, NULL },
+	};
+	const struct sp_tvar tv[] = { { "a", "x&y" } };
+	char dir[] = "/tmp/sp_tcache_XXXXXX", path[64], *out;
+	struct sp_error err;
+	size_t i, len;
+
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		fail_msg("mkdtemp failed");
+	snprintf(path, sizeof(path), "%s/t.html", dir);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		out = NULL;
+		if (steps[i].text != NULL)
+			put_file(path, steps[i].text, steps[i].mtime);
+		CHECK_INT(sp_template_render_cached(
+		              dir, "t.html", tv, 1, &out, &len, &err),
+		    steps[i].want_rc);
+		if (steps[i].want != NULL)
+			CHECK_STR(out, steps[i].want);
+		else
+			CHECK_CONTAINS(err.msg, "t.html");
+		free(out);
+	}
+	CHECK_INT(unlink(path), 0);
+	CHECK_INT(
+	    sp_template_render_cached(dir, "t.html", tv, 1, &out, &len, &err),
+	    SP_ENOTFOUND);
+	CHECK_INT(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -193,6 +257,7 @@ main(void)
 		cmocka_unit_test(html_escape_reports_needed_length_and_cuts),
 		cmocka_unit_test(shipped_templates_render_with_notify_names),
 		cmocka_unit_test(template_names_with_slash_are_refused),
+		cmocka_unit_test(cached_template_follows_the_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
