@@ -3,11 +3,14 @@
  * template_cache: sp_template_render_cached() (sp_template.h), templates
  * kept in memory per process instead of read from disk for every render.
  *
- * Up to TCACHE_MAX templates (dir, name) are held; each call stats the
- * file (one system call instead of open, fstat, read and close) and
- * reads it again when its device, inode, size, modification or change
- * time differ from what was read, so an edited template shows on the
- * next render.  When the cache is full the oldest entry is replaced.  A
+ * Up to TCACHE_MAX templates (dir, name) are held.  A held template is
+ * used as is within the second (of CLOCK_MONOTONIC_COARSE, read without a
+ * system call) it was last checked in; after that the next call stats
+ * the file and reads it again when its device, inode, size, modification
+ * or change time differ from what was read.  So an edited or removed
+ * template shows within about a second, and a busy portal makes one stat
+ * per template a second instead of open, fstat, read and close per
+ * render.  When the cache is full the oldest entry is replaced.  A
  * mutex guards the cache, so threads may share it; rendering runs under
  * it (rendering is quick and touches only its arguments).
  */
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define TCACHE_MAX 32
 
@@ -27,6 +31,7 @@ struct tcache_entry {
 	char *text;
 	size_t len;
 	struct stat st;
+	time_t checked; /* coarse monotonic second of the last stat */
 };
 
 static pthread_mutex_t tcache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -79,11 +84,19 @@ tcache_get(const char *dir, const char *name, const char *path,
 	size_t len;
 	int rc;
 
+	struct timespec now;
+	bool held;
+
 	memset(&st, 0, sizeof(st));
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	*e = tcache_slot(path);
-	if (stat(path, &st) == 0 && (*e)->path != NULL &&
-	    strcmp((*e)->path, path) == 0 && same_file(&st, &(*e)->st))
+	held = (*e)->path != NULL && strcmp((*e)->path, path) == 0;
+	if (held && (*e)->checked == now.tv_sec)
 		return SP_OK;
+	if (stat(path, &st) == 0 && held && same_file(&st, &(*e)->st)) {
+		(*e)->checked = now.tv_sec;
+		return SP_OK;
+	}
 	rc = sp_template_load(dir, name, &text, &len, err);
 	if (rc != SP_OK)
 		return rc;
@@ -96,6 +109,7 @@ tcache_get(const char *dir, const char *name, const char *path,
 	(*e)->text = text;
 	(*e)->len = len;
 	(*e)->st = st;
+	(*e)->checked = now.tv_sec;
 	return SP_OK;
 }
 
