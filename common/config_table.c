@@ -42,7 +42,7 @@ static const struct sp_config_key keys[] = {
 	{ "milter_timeout", SP_CT_DURATION, F(milter_timeout), "2m", 10, HOUR,
 	    MIL, NULL },
 	{ "portal_socket", SP_CT_SOCKET, F(portal_socket),
-	    "unix:/run/sealpost/portal.sock", 0, 0, POR, NULL },
+	    "unix:/run/sealpost-portal/portal.sock", 0, 0, POR, NULL },
 	{ "portal_url", SP_CT_URL, F(portal_url), NULL, 0, 0, MIL | POR | CTL,
 	    web_schemes },
 	{ "smtp_url", SP_CT_URL, F(smtp_url), "smtp://127.0.0.1:10026", 0, 0,
@@ -106,8 +106,8 @@ static const struct sp_config_key keys[] = {
 	    NULL },
 	{ "portal_workers", SP_CT_INT, F(portal_workers), "2", 1, 256, POR,
 	    NULL },
-	{ "max_reply_size", SP_CT_SIZE, F(max_reply_size), "25m", K, G, POR,
-	    NULL },
+	{ "max_reply_size", SP_CT_SIZE, F(max_reply_size), "256k", K, 320 * K,
+	    POR, NULL },
 
 	/* branding */
 	{ "brand_name", SP_CT_STRING, F(brand_name), "sealpost", 0, 0,

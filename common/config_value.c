@@ -21,19 +21,30 @@
 #define CFIELD(cfg, k, type)                                                   \
 	((const type *)(const void *)((const char *)(cfg) + (k)->offset))
 
-/* The value as shown in a message: quoted, capped, printable. */
+/* The value as shown in a message: in double quotes, a quote or a
+ * backslash escaped with a backslash, every byte outside printable ASCII
+ * as \xNN (so a message never carries control or invalid bytes), capped
+ * with "..." after 64 bytes of value. */
 static const char *
 show(const char *s, char *buf, size_t cap)
 {
 	size_t i, o = 0;
 
 	buf[o++] = '"';
-	for (i = 0; s[i] != '\0' && o + 5 < cap && i < 64; i++) {
+	for (i = 0; s[i] != '\0' && o + 10 < cap && i < 64; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		buf[o++] = (c >= 0x20 && c < 0x7f && c != '"') ? (char)c : '?';
+		if (c == '"' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)c;
+		} else if (c >= 0x20 && c < 0x7f) {
+			buf[o++] = (char)c;
+		} else {
+			snprintf(buf + o, cap - o, "\\x%02x", c);
+			o += 4;
+		}
 	}
-	if (s[i] != '\0' && o + 5 < cap) {
+	if (s[i] != '\0') {
 		memcpy(buf + o, "...", 3);
 		o += 3;
 	}

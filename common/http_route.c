@@ -255,6 +255,33 @@ sp_hbuf_add_html(struct sp_hbuf *b, const char *s, size_t len)
 	}
 }
 
+static bool
+safe_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == ' ' ||
+	    c == '.';
+}
+
+/* A name cut at out[o] gets the extension of name back over its tail
+ * (at most 16 bytes, when there is room for something before it). */
+static size_t
+keep_extension(const char *name, size_t len, char *out, size_t o)
+{
+	const char *dot = NULL;
+	size_t ext, i;
+
+	for (i = len; i > 0 && dot == NULL; i--)
+		if (name[i - 1] == '.')
+			dot = &name[i - 1];
+	ext = dot ? len - (size_t)(dot - name) : 0;
+	if (ext < 2 || ext > 16 || ext + 1 > o)
+		return o;
+	for (i = 0; i < ext; i++)
+		out[o - ext + i] = safe_name_char(dot[i]) ? dot[i] : '_';
+	return o;
+}
+
 const char *
 sp_http_safe_filename(const char *name, size_t len, char *out, size_t cap)
 {
@@ -264,14 +291,13 @@ sp_http_safe_filename(const char *name, size_t len, char *out, size_t cap)
 		return out;
 	for (i = 0; i < len && o + 1 < cap; i++) {
 		char c = name[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		    c == ' ' || c == '.';
 
 		if (o == 0 && (c == '.' || c == ' '))
 			continue;
-		out[o++] = ok ? c : '_';
+		out[o++] = safe_name_char(c) ? c : '_';
 	}
+	if (i < len)
+		o = keep_extension(name, len, out, o);
 	while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '.'))
 		o--;
 	out[o] = '\0';

@@ -21,22 +21,40 @@ struct folded {
 	bool done;
 	char *text; /* decoded, folded to lower case; NULL: no such header */
 	size_t len;
+	char *dec; /* Subject fields: decoded, not folded */
+	size_t dec_len;
 };
 
 struct eval {
 	const struct sp_ruleset *rs;
 	const struct sp_rules_input *in;
-	char *sender; /* normalised, "" for the null sender */
+	char *sender;     /* normalised, "" for the null sender */
+	char *sender_alt; /* where a percent hack or bang path routes */
 	char **rcpts;
+	char **rcpt_alts;
+	bool sender_bad, rcpt_bad; /* an address that does not parse */
+	bool seal_only; /* lookups for an ambiguous address (see below) */
 	uint32_t *hits; /* domain conditions that hold, sorted */
 	size_t nhits, hits_cap;
 	size_t *cands; /* rules to try, sorted */
 	size_t ncands;
 	struct folded *hdrs; /* per input header */
 	long subject_idx;    /* the first Subject header, or -1 */
-	char *subject;       /* its decoded value */
-	size_t subject_len;
 };
+
+/* An envelope address normalised (rules_addr.c); one that does not
+ * parse is kept lower-cased and flagged in *bad. */
+static int
+envelope_addr(const char *in, char **out, char **alt, bool *bad)
+{
+	int rc = rules_envelope_norm(in != NULL ? in : "", out, alt);
+
+	if (rc != SP_EFORMAT)
+		return rc;
+	*bad = true;
+	in = in != NULL ? in : "";
+	return rules_fold(in, strlen(in), out, NULL, NULL);
+}
 
 static int
 eval_init(struct eval *e, const struct sp_ruleset *rs,
@@ -49,14 +67,16 @@ eval_init(struct eval *e, const struct sp_ruleset *rs,
 	e->in = in;
 	e->subject_idx = -1;
 	e->rcpts = calloc(in->nrcpt + 1, sizeof(*e->rcpts));
+	e->rcpt_alts = calloc(in->nrcpt + 1, sizeof(*e->rcpt_alts));
 	e->hdrs = calloc(in->nheaders + 1, sizeof(*e->hdrs));
-	if (e->rcpts == NULL || e->hdrs == NULL)
+	if (e->rcpts == NULL || e->rcpt_alts == NULL || e->hdrs == NULL)
 		return SP_ENOMEM;
-	if (rules_addr_norm(in->sender ? in->sender : "", true, &e->sender))
+	if (envelope_addr(in->sender, &e->sender, &e->sender_alt,
+	        &e->sender_bad) != SP_OK)
 		return SP_ENOMEM;
 	for (i = 0; i < in->nrcpt; i++)
-		if (rules_addr_norm(in->rcpts[i] ? in->rcpts[i] : "", true,
-		        &e->rcpts[i]) != SP_OK)
+		if (envelope_addr(in->rcpts[i], &e->rcpts[i], &e->rcpt_alts[i],
+		        &e->rcpt_bad) != SP_OK)
 			return SP_ENOMEM;
 	for (i = 0; i < in->nheaders; i++)
 		if (in->headers[i].name_len == 7 &&
@@ -73,15 +93,20 @@ eval_cleanup(struct eval *e)
 	size_t i;
 
 	free(e->sender);
+	free(e->sender_alt);
 	for (i = 0; e->rcpts != NULL && i < e->in->nrcpt; i++)
 		free(e->rcpts[i]);
+	for (i = 0; e->rcpt_alts != NULL && i < e->in->nrcpt; i++)
+		free(e->rcpt_alts[i]);
 	free(e->rcpts);
-	for (i = 0; e->hdrs != NULL && i < e->in->nheaders; i++)
+	free(e->rcpt_alts);
+	for (i = 0; e->hdrs != NULL && i < e->in->nheaders; i++) {
 		free(e->hdrs[i].text);
+		free(e->hdrs[i].dec);
+	}
 	free(e->hdrs);
 	free(e->hits);
 	free(e->cands);
-	free(e->subject);
 }
 
 static int
@@ -101,16 +126,41 @@ hits_add_list(struct eval *e, const struct rules_idlist *l)
 	return SP_OK;
 }
 
+/* Condition id is a match line of an encrypt rule: one that can only
+ * make a message sealed. */
+static bool
+seals(const struct sp_ruleset *rs, uint32_t id)
+{
+	const struct rules_rule *r = &rs->rules[rs->cond_rule[id]];
+	size_t i;
+
+	for (i = 0; r->action == SP_ACTION_ENCRYPT && i < r->nconds; i++)
+		if (r->conds[i].id == id)
+			return !r->conds[i].except;
+	return false;
+}
+
 static int
 hits_lookup(struct eval *e, char kind, const char *dom)
 {
 	char key[RULES_KEY_MAX];
-	size_t klen, li;
+	size_t klen, li, i;
+	const struct rules_idlist *l;
+	struct rules_idlist one;
 
 	klen = (size_t)snprintf(key, sizeof(key), "%c%s", kind, dom);
 	if (klen >= sizeof(key) || !rules_map_get(&e->rs->dom, key, klen, &li))
 		return SP_OK;
-	return hits_add_list(e, &e->rs->lists[li]);
+	l = &e->rs->lists[li];
+	if (!e->seal_only)
+		return hits_add_list(e, l);
+	for (i = 0; i < l->n; i++) {
+		one.ids = &l->ids[i];
+		one.n = 1;
+		if (seals(e->rs, l->ids[i]) && hits_add_list(e, &one) != SP_OK)
+			return SP_ENOMEM;
+	}
+	return SP_OK;
 }
 
 /* The address itself, its domain exactly (upper-case kind letter), and
@@ -118,8 +168,11 @@ hits_lookup(struct eval *e, char kind, const char *dom)
 static int
 hits_for_address(struct eval *e, const char *addr, char exact, char sub)
 {
-	const char *dom = strrchr(addr, '@');
+	const char *dom;
 
+	if (addr == NULL)
+		return SP_OK;
+	dom = strrchr(addr, '@');
 	if (hits_lookup(e, exact == 'R' ? 'A' : 'F', addr) != SP_OK)
 		return SP_ENOMEM;
 	if (dom == NULL || dom[1] == '\0')
@@ -149,6 +202,83 @@ cmp_size(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static bool
+is_rcpt_kind(enum rules_cond_kind k)
+{
+	return k == COND_RCPT || k == COND_RCPT_DOMAIN;
+}
+
+static bool
+is_sender_kind(enum rules_cond_kind k)
+{
+	return k == COND_SENDER || k == COND_SENDER_DOMAIN;
+}
+
+/* An address that does not parse might be delivered anywhere: every
+ * match condition on it of an encrypt rule holds (and no skip rule's,
+ * nor any except), so such a message is sealed when a rule could. */
+static int
+hits_for_unparsed(struct eval *e, bool sender)
+{
+	const struct rules_rule *r;
+	const struct rules_cond *c;
+	struct rules_idlist one;
+	size_t i, j;
+
+	for (i = 0; i < e->rs->nrules; i++) {
+		r = &e->rs->rules[i];
+		for (j = 0; r->action == SP_ACTION_ENCRYPT && j < r->nconds;
+		     j++) {
+			c = &r->conds[j];
+			if (c->except ||
+			    !(sender ? is_sender_kind(c->kind)
+			             : is_rcpt_kind(c->kind)))
+				continue;
+			one.ids = (uint32_t *)&c->id;
+			one.n = 1;
+			if (hits_add_list(e, &one) != SP_OK)
+				return SP_ENOMEM;
+		}
+	}
+	return SP_OK;
+}
+
+/* An address with a routed form (percent hack, bang path) may be
+ * delivered to either: both count for encrypt rules' match lines, and
+ * neither for a skip rule or an except line, which could let it out in
+ * the clear. */
+static int
+address_hits(
+    struct eval *e, const char *addr, const char *alt, char exact, char sub)
+{
+	int rc;
+
+	e->seal_only = alt != NULL;
+	rc = hits_for_address(e, addr, exact, sub);
+	if (rc == SP_OK)
+		rc = hits_for_address(e, alt, exact, sub);
+	e->seal_only = false;
+	return rc;
+}
+
+static int
+envelope_hits(struct eval *e)
+{
+	size_t i;
+
+	if (address_hits(e, e->sender, e->sender_alt, 'S', 's') != SP_OK)
+		return SP_ENOMEM;
+	for (i = 0; i < e->in->nrcpt; i++)
+		if (address_hits(e, e->rcpts[i], e->rcpt_alts[i], 'R', 'r') !=
+		    SP_OK)
+			return SP_ENOMEM;
+	if (e->sender_bad && hits_for_unparsed(e, true) != SP_OK)
+		return SP_ENOMEM;
+	if (e->rcpt_bad && hits_for_unparsed(e, false) != SP_OK)
+		return SP_ENOMEM;
+	return SP_OK;
+}
+
 /* Candidates: rules keyed by a domain condition that holds, and every
  * rule outside the index, in file order. */
 static int
@@ -157,11 +287,8 @@ collect_candidates(struct eval *e)
 	const struct sp_ruleset *rs = e->rs;
 	size_t i, n = 0, ri;
 
-	if (hits_for_address(e, e->sender, 'S', 's') != SP_OK)
+	if (envelope_hits(e) != SP_OK)
 		return SP_ENOMEM;
-	for (i = 0; i < e->in->nrcpt; i++)
-		if (hits_for_address(e, e->rcpts[i], 'R', 'r') != SP_OK)
-			return SP_ENOMEM;
 	if (e->nhits > 0)
 		qsort(e->hits, e->nhits, sizeof(*e->hits), cmp_u32);
 	for (i = 0; i < e->nhits; i++)
@@ -185,6 +312,12 @@ collect_candidates(struct eval *e)
 	return SP_OK;
 }
 
+static bool
+is_subject(const struct sp_header *h)
+{
+	return h->name_len == 7 && strncasecmp(h->name, "Subject", 7) == 0;
+}
+
 /* Header i decoded and folded, once. */
 static const struct folded *
 header_folded(struct eval *e, size_t i, int *rc)
@@ -199,9 +332,9 @@ header_folded(struct eval *e, size_t i, int *rc)
 	*rc = sp_mime_decode_header(h->value, h->value_len, &dec, &len);
 	if (*rc == SP_OK)
 		*rc = rules_fold(dec, len, &f->text, &f->len, NULL);
-	if ((long)i == e->subject_idx && *rc == SP_OK) {
-		e->subject = dec;
-		e->subject_len = len;
+	if (*rc == SP_OK && is_subject(h)) {
+		f->dec = dec;
+		f->dec_len = len;
 		dec = NULL;
 	}
 	free(dec);
@@ -221,20 +354,23 @@ text_has(const struct folded *f, char **vals, size_t n)
 	return false;
 }
 
-static bool
-header_cond(struct eval *e, const struct rules_cond *c, int *rc)
+/* The first header named name (every one of them is looked at) that
+ * holds one of c's values, or -1. */
+static long
+header_match(
+    struct eval *e, const char *name, const struct rules_cond *c, int *rc)
 {
 	const struct sp_header *h;
-	size_t i, nlen = strlen(c->header);
+	size_t i, nlen = strlen(name);
 
 	for (i = 0; i < e->in->nheaders && *rc == SP_OK; i++) {
 		h = &e->in->headers[i];
 		if (h->name_len == nlen &&
-		    strncasecmp(h->name, c->header, nlen) == 0 &&
+		    strncasecmp(h->name, name, nlen) == 0 &&
 		    text_has(header_folded(e, i, rc), c->vals, c->nvals))
-			return true;
+			return (long)i;
 	}
-	return false;
+	return -1;
 }
 
 static bool
@@ -252,11 +388,9 @@ cond_holds(struct eval *e, const struct rules_cond *c, int *rc)
 		           cmp_u32) != NULL;
 	case COND_SUBJECT_TAG:
 	case COND_SUBJECT_CONTAINS:
-		return e->subject_idx >= 0 &&
-		    text_has(header_folded(e, (size_t)e->subject_idx, rc),
-		        c->vals, c->nvals);
+		return header_match(e, "Subject", c, rc) >= 0;
 	case COND_HEADER:
-		return header_cond(e, c, rc);
+		return header_match(e, c->header, c, rc) >= 0;
 	}
 	return false;
 }
@@ -285,10 +419,11 @@ cmp_range(const void *x, const void *y)
 	return (p->a > q->a) - (p->a < q->a);
 }
 
-/* Where the rule's tags occur in the subject, in subject offsets. */
+/* Where the rule's tags occur in the decoded subject f, in its
+ * offsets. */
 static int
-tag_ranges(struct eval *e, const struct rules_rule *r, struct range **out,
-    size_t *nout)
+tag_ranges(const struct folded *sf, const struct rules_rule *r,
+    struct range **out, size_t *nout)
 {
 	char *f = NULL;
 	size_t flen, *map = NULL, i, j, n = 0, cap = 0, vlen;
@@ -296,7 +431,7 @@ tag_ranges(struct eval *e, const struct rules_rule *r, struct range **out,
 	struct range *rg = NULL, *nr;
 	int rc;
 
-	rc = rules_fold(e->subject, e->subject_len, &f, &flen, &map);
+	rc = rules_fold(sf->dec, sf->dec_len, &f, &flen, &map);
 	for (i = 0; rc == SP_OK && i < r->nconds; i++) {
 		const struct rules_cond *c = &r->conds[i];
 
@@ -387,27 +522,52 @@ remove_ranges(const char *s, size_t len, struct range *rg, size_t n)
 	return rb.out;
 }
 
+/* The Subject recipients see when several are present: the first that
+ * holds the deciding encrypt rule's subject-tag (else subject-contains)
+ * condition, else the first. */
+static long
+shown_subject(struct eval *e, const struct rules_rule *r, int *rc)
+{
+	enum rules_cond_kind want[2] = { COND_SUBJECT_TAG,
+		COND_SUBJECT_CONTAINS };
+	size_t k, i;
+	long idx;
+
+	for (k = 0; r != NULL && r->action == SP_ACTION_ENCRYPT && k < 2; k++)
+		for (i = 0; i < r->nconds && *rc == SP_OK; i++) {
+			if (r->conds[i].kind != want[k] || r->conds[i].except)
+				continue;
+			idx = header_match(e, "Subject", &r->conds[i], rc);
+			if (idx >= 0)
+				return idx;
+		}
+	return e->subject_idx;
+}
+
 static int
 decision_subject(
     struct eval *e, const struct rules_rule *r, struct sp_decision *out)
 {
 	struct range *rg = NULL;
+	const struct folded *sf;
 	size_t n = 0;
 	int rc = SP_OK;
+	long idx = shown_subject(e, r, &rc);
 
-	if (e->subject_idx < 0)
-		return SP_OK;
-	header_folded(e, (size_t)e->subject_idx, &rc);
+	if (rc != SP_OK || idx < 0)
+		return rc;
+	sf = header_folded(e, (size_t)idx, &rc);
 	if (rc != SP_OK)
 		return rc;
 	if (r != NULL && out->action == SP_ACTION_ENCRYPT)
-		rc = tag_ranges(e, r, &rg, &n);
+		rc = tag_ranges(sf, r, &rg, &n);
 	if (rc == SP_OK && n > 0) {
 		qsort(rg, n, sizeof(*rg), cmp_range);
-		out->subject = remove_ranges(e->subject, e->subject_len, rg, n);
+		out->subject = remove_ranges(sf->dec, sf->dec_len, rg, n);
 		out->subject_changed = true;
 	} else if (rc == SP_OK) {
-		out->subject = strdup(e->subject);
+		out->subject = strdup(sf->dec);
+		out->subject_changed = idx != e->subject_idx;
 	}
 	free(rg);
 	if (rc == SP_OK && out->subject == NULL)

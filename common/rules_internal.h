@@ -118,12 +118,19 @@ struct rules_lexer {
 	unsigned nerr;
 	struct rules_tok peeked;
 	bool have_peeked;
+	/* A '}' an unterminated string swallowed, given after it. */
+	struct rules_tok queued;
+	bool have_queued;
+	unsigned nunterminated; /* strings that ran to the end of a line */
 };
 
 void rules_lex_init(struct rules_lexer *lx, const char *name, const char *s,
     size_t len, struct sp_diag *diag);
 /* The next token, or the peeked one; a string error is reported and the
- * string is returned as far as it went.  Returns SP_OK or SP_ENOMEM. */
+ * string is returned as far as it went.  A string that runs to the end
+ * of its line ends there, and when a '}' is among what it swallowed, a
+ * '}' token follows it, so the block closes on that line as written.
+ * Returns SP_OK or SP_ENOMEM. */
 int rules_lex_next(struct rules_lexer *lx, struct rules_tok *t) SP_MUST_CHECK;
 int rules_lex_peek(
     struct rules_lexer *lx, const struct rules_tok **t) SP_MUST_CHECK;
@@ -155,6 +162,10 @@ int rules_domain_norm(const char *in, size_t len, char **out) SP_MUST_CHECK;
 /* An address with its domain normalised; when the domain is not valid
  * (loose=true), it is only lower-cased. */
 int rules_addr_norm(const char *in, bool loose, char **out) SP_MUST_CHECK;
+/* An envelope address as the MTA delivers it (rules_addr.c) into *out;
+ * *alt gets the address a percent hack or bang path routes to, or NULL.
+ * SP_OK, SP_EFORMAT when it cannot be parsed (both NULL), SP_ENOMEM. */
+int rules_envelope_norm(const char *in, char **out, char **alt) SP_MUST_CHECK;
 /* Text folded to lower case (full Unicode where the C.UTF-8 locale is
  * present, ASCII otherwise).  map (may be NULL) gets, for each byte of
  * the result and one past its end, the offset in s it came from. */

@@ -118,8 +118,8 @@ static int
 lex_string(struct rules_lexer *lx, struct rules_tok *t)
 {
 	char *out;
-	size_t o = 0;
-	unsigned line = lx->line, col = lx->col;
+	size_t o = 0, brace_o = 0;
+	unsigned line = lx->line, col = lx->col, bline = 0, bcol = 0;
 
 	advance(lx); /* the opening quote */
 	out = malloc(lx->len - lx->pos + 1);
@@ -139,17 +139,32 @@ lex_string(struct rules_lexer *lx, struct rules_tok *t)
 			rules_error(lx, lx->line, lx->col,
 			    "\\\" or \\\\ after a backslash",
 			    "another character");
+		} else if (c == '}') {
+			bline = lx->line;
+			bcol = lx->col;
+			brace_o = o;
 		}
 		out[o++] = c;
 		advance(lx);
 	}
 	out[o] = '\0';
 	t->len = o;
-	if (lx->pos < lx->len && lx->s[lx->pos] == '"')
+	if (lx->pos < lx->len && lx->s[lx->pos] == '"') {
 		advance(lx);
-	else
-		rules_error(lx, line, col, "a closing \" for this string",
-		    lx->pos < lx->len ? "end of line" : "end of file");
+		return SP_OK;
+	}
+	rules_error(lx, line, col, "a closing \" for this string",
+	    lx->pos < lx->len ? "end of line" : "end of file");
+	lx->nunterminated++;
+	if (bcol > 0) { /* resync: the block closes where its '}' was */
+		out[brace_o] = '\0';
+		t->len = brace_o;
+		memset(&lx->queued, 0, sizeof(lx->queued));
+		lx->queued.type = TOK_RBRACE;
+		lx->queued.line = bline;
+		lx->queued.col = bcol;
+		lx->have_queued = true;
+	}
 	return SP_OK;
 }
 
@@ -178,6 +193,11 @@ lex_scan(struct rules_lexer *lx, struct rules_tok *t)
 		TOK_RBRACE, TOK_SEMI };
 	const char *p;
 
+	if (lx->have_queued) {
+		*t = lx->queued;
+		lx->have_queued = false;
+		return SP_OK;
+	}
 	memset(t, 0, sizeof(*t));
 	skip_blanks(lx);
 	t->line = lx->line;

@@ -531,6 +531,7 @@ parse_rule(struct parser *p)
 	struct rules_tok name, brace, close;
 	size_t first, ri;
 	char what[160];
+	unsigned unterminated;
 	int rc;
 
 	if (!block_head(p, "rule", &name))
@@ -548,9 +549,12 @@ parse_rule(struct parser *p)
 		rules_tok_free(&name);
 		return;
 	}
+	unterminated = p->lx.nunterminated;
 	rule_body(p, ri, &close);
+	/* An unterminated string may have swallowed the action. */
 	if (close.type == TOK_RBRACE &&
-	    p->rs->rules[ri].action == SP_ACTION_NONE) {
+	    p->rs->rules[ri].action == SP_ACTION_NONE &&
+	    p->lx.nunterminated == unterminated) {
 		snprintf(what, sizeof(what),
 		    "encrypt or skip in rule \"%.100s\"",
 		    p->rs->rules[ri].name);
@@ -703,9 +707,11 @@ parse_template(struct parser *p)
 	struct rules_tok name, t;
 	bool ok, have_rights = false;
 	char what[160];
+	unsigned unterminated;
 
 	if (!block_head(p, "template", &name))
 		return;
+	unterminated = p->lx.nunterminated;
 	next(p, &t); /* the brace */
 	ok = template_name_ok(p, &name);
 	for (;;) {
@@ -719,7 +725,8 @@ parse_template(struct parser *p)
 	snprintf(what, sizeof(what), "%s template \"%.100s\"%s",
 	    t.type == TOK_EOF ? "\"}\" to close" : "rights in", name.text,
 	    t.type == TOK_EOF ? "" : " before its end");
-	if (t.type == TOK_EOF || !have_rights)
+	if (t.type == TOK_EOF ||
+	    (!have_rights && p->lx.nunterminated == unterminated))
 		rules_error_tok(&p->lx, &t, what);
 	tp.name = name.text;
 	if (ok && add_template(p, &tp, name.line) == SP_OK)

@@ -585,6 +585,14 @@ sp_store_msg_abort(struct sp_store *s, const char *id, struct sp_error *err)
 }
 
 int
+sp_store_msg_withdraw(struct sp_store *s, const char *id, struct sp_error *err)
+{
+	if (!sp_store_id_ok(id))
+		return bad_id(err);
+	return s->ops->msg_withdraw(s->b, id, err);
+}
+
+int
 sp_store_msg_get(struct sp_store *s, const char *id, struct sp_msg_meta *out,
     struct sp_error *err)
 {

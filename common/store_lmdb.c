@@ -435,6 +435,34 @@ lm_msg_abort(struct sp_store_backend *b, const char *id, struct sp_error *err)
 	return lm_write(b, lm_abort_txn, (void *)id, "aborting a message", err);
 }
 
+/* Deletes the metadata, the chunks and any pending mark of id: no
+ * tombstone (see sp_store_msg_withdraw). */
+static int
+lm_withdraw_txn(
+    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
+{
+	const char *id = vctx;
+	MDB_val k = val_of(id, SP_ID_LEN);
+	int rc;
+
+	rc = mdb_del(txn, b->meta, &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		return sp_error_set(err, SP_ENOTFOUND,
+		    "store %s: no message %.*s", b->path, SP_ID_LEN, id);
+	if (rc != 0 || (rc = lm_del_chunks(b, txn, id, 0, NULL)) != 0)
+		return rc;
+	rc = mdb_del(txn, b->pending, &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+lm_msg_withdraw(
+    struct sp_store_backend *b, const char *id, struct sp_error *err)
+{
+	return lm_write(
+	    b, lm_withdraw_txn, (void *)id, "withdrawing a message", err);
+}
+
 /* --- metadata --- */
 
 /* Reads and decodes the metadata of id; SP_ENOTFOUND when absent. */
@@ -1730,6 +1758,7 @@ const struct sp_store_ops sp_store_lmdb_ops = {
 	.chunks_put = lm_chunks_put,
 	.msg_commit = lm_msg_commit,
 	.msg_abort = lm_msg_abort,
+	.msg_withdraw = lm_msg_withdraw,
 	.msg_get = lm_msg_get,
 	.chunks_read = lm_chunks_read,
 	.msg_update = lm_msg_update,

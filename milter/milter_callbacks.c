@@ -98,7 +98,9 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	msg_reset(&c->m);
 	c->m.mc = milter_conf_get();
 	take_qid(ctx, &c->m);
-	if (msg_set_sender(&c->m, argv[0]) != SP_OK)
+	if (c->m.mc == NULL) /* only while stopping */
+		msg_fail(&c->m, SP_EINVAL, "no configuration loaded");
+	else if (msg_set_sender(&c->m, argv[0]) != SP_OK)
 		msg_fail(&c->m, SP_ENOMEM, "out of memory");
 	return c->nr_mail ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
@@ -253,6 +255,9 @@ mlfi_eoh(SMFICTX *ctx)
 	take_qid(ctx, m);
 	if (m->fail != SP_OK)
 		return milter_tempfail(ctx, m, m->why);
+	if (m->mc == NULL)
+		return milter_tempfail(
+		    ctx, m, "end of header before MAIL FROM");
 	if (m->rcpt_over)
 		return milter_tempfail(ctx, m, "too many recipients");
 	if (m->hdr_over && !sp_rules_envelope_only(m->mc->rules))

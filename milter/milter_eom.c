@@ -5,9 +5,10 @@
  * The order is what keeps mail safe: finish the seal, commit the record
  * durably, and only then replace the content headers and the body with
  * the notification.  Any failure before the commit tempfails and drops
- * the chunks written so far; a failure after it also purges the record,
- * so nothing half-done stays behind.  The MTA never gets a reply that
- * lets the original go out in the clear.
+ * the chunks written so far; a failure after it (the MTA refusing a
+ * change) withdraws the record, so nothing half-done stays behind and no
+ * record is listed for a try that was never delivered.  The MTA never gets a
+ * reply that lets the original go out in the clear.
  *
  * Durable writes per sealed message: one per full chunk but the last, and
  * one for the last chunk and the metadata together (a message under 64
@@ -86,15 +87,25 @@ fill_meta(const struct msg *m, struct sp_msg_meta *meta)
 	return SP_OK;
 }
 
+/* The longest Subject field the notification carries, "Subject:", the
+ * value and its folding line breaks (CRLF) counted: RFC 5322's line
+ * limit.  A longer subject is cut, at a UTF-8 character boundary, and
+ * ends with an ellipsis; an MTA refuses a replacement header over 64 KiB
+ * (and libmilter will not send one), so an uncut subject that long could
+ * never be sealed. */
+#define SUBJECT_FIELD_MAX 998
+#define ELLIPSIS          "\xe2\x80\xa6" /* U+2026 */
+
 /* The new Subject value: RFC 2047 encoded words where the text is not
  * plain ASCII, folded with a bare LF and a space (libmilter's way of
  * asking for a multi-line header; the MTA writes CRLF), with a leading
- * space when header values carry theirs. */
+ * space when header values carry theirs.  *field gets the size of the
+ * whole field as the MTA writes it. */
 static char *
-encode_subject(const char *s, bool leadspc)
+encode_subject(const char *s, bool leadspc, size_t *field)
 {
 	char *enc = NULL, *out;
-	size_t n;
+	size_t n, i;
 
 	if (sp_mime_encode_header(s, strlen(s), 9, "\n", &enc) != SP_OK)
 		return NULL;
@@ -102,8 +113,61 @@ encode_subject(const char *s, bool leadspc)
 	out = malloc(n);
 	if (out != NULL)
 		snprintf(out, n, "%s%s", leadspc ? " " : "", enc);
+	*field = strlen("Subject: ") + strlen(enc);
+	for (i = 0; enc[i] != '\0'; i++)
+		*field += enc[i] == '\n'; /* written as CRLF */
 	free(enc);
 	return out;
+}
+
+/* The first cut bytes of s (moved back to a character boundary and
+ * before any trailing space) and an ellipsis, in a new string. */
+static char *
+cut_subject(const char *s, size_t cut)
+{
+	size_t n;
+	char *t;
+
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--;
+	while (cut > 0 && (s[cut - 1] == ' ' || s[cut - 1] == '\t'))
+		cut--;
+	n = cut + sizeof(ELLIPSIS);
+	if ((t = malloc(n)) != NULL)
+		snprintf(t, n, "%.*s%s", (int)cut, s, ELLIPSIS);
+	return t;
+}
+
+/* The subject of the notification (*text, for the templates) and its
+ * encoded Subject value (*enc), cut to SUBJECT_FIELD_MAX; *cut tells
+ * whether it was.  Each round shortens the text by at least a quarter of
+ * the excess (an encoded byte takes at most four), so it ends quickly. */
+static int
+cap_subject(const char *s, bool leadspc, char **text, char **enc, bool *cut)
+{
+	size_t len = strlen(s), keep = len, field = 0, step;
+	char *t = NULL, *e = NULL;
+
+	for (;;) {
+		t = keep == len ? strdup(s) : cut_subject(s, keep);
+		e = t ? encode_subject(t, leadspc, &field) : NULL;
+		if (e == NULL) {
+			free(t);
+			return SP_ENOMEM;
+		}
+		if (field <= SUBJECT_FIELD_MAX || keep == 0)
+			break;
+		step = (field - SUBJECT_FIELD_MAX) / 4 + 1;
+		keep = keep > step ? keep - step : 0;
+		if (keep > SUBJECT_FIELD_MAX)
+			keep = SUBJECT_FIELD_MAX;
+		free(t);
+		free(e);
+	}
+	*text = t;
+	*enc = e;
+	*cut = keep < len;
+	return SP_OK;
 }
 
 static bool
@@ -114,17 +178,19 @@ is_content_header(const char *name, size_t n)
 }
 
 /* Deletes every content header, last occurrence first (indexes count
- * per name, from 1). */
+ * per name, from 1), however long its name: a Content-* header left
+ * behind would describe the notification wrongly. */
 static int
 delete_content_headers(SMFICTX *ctx, const struct msg *m)
 {
 	size_t i, j, k, count;
-	char name[256];
+	char *name;
+	int rc = SP_OK;
 
-	for (i = 0; i < m->nhdr; i++) {
+	for (i = 0; i < m->nhdr && rc == SP_OK; i++) {
 		const char *ni = m->hbuf + m->hdrs[i].name_off;
 		size_t nl = m->hdrs[i].name_len;
-		if (!is_content_header(ni, nl) || nl >= sizeof(name))
+		if (!is_content_header(ni, nl))
 			continue;
 		for (j = 0, count = 0; j < m->nhdr; j++) {
 			if (m->hdrs[j].name_len == nl &&
@@ -137,14 +203,15 @@ delete_content_headers(SMFICTX *ctx, const struct msg *m)
 		}
 		if (j < m->nhdr && j < i)
 			continue;
-		memcpy(name, ni, nl);
-		name[nl] = '\0';
-		for (k = count; k >= 1; k--)
+		if ((name = strndup(ni, nl)) == NULL)
+			return SP_ENOMEM;
+		for (k = count; k >= 1 && rc == SP_OK; k--)
 			if (smfi_chgheader(ctx, name, (int)k, NULL) !=
 			    MI_SUCCESS)
-				return SP_EIO;
+				rc = SP_EIO;
+		free(name);
 	}
-	return SP_OK;
+	return rc;
 }
 
 static int
@@ -163,23 +230,39 @@ add_header(SMFICTX *ctx, bool leadspc, const char *name, const char *value)
 	return rc == MI_SUCCESS ? SP_OK : SP_EIO;
 }
 
+/* The notification keeps one Subject: subj (the capped, encoded value of
+ * the decision's subject, taken from the field the rule matched) in place
+ * of the first, or the first as it is when subj is NULL; every later
+ * Subject field is deleted, last first, so none travels unchanged. */
 static int
-replace_headers(SMFICTX *ctx, const struct conn *c, const char *ctype)
+replace_subject(SMFICTX *ctx, const struct conn *c, const char *subj)
 {
 	const struct msg *m = &c->m;
-	char *subj;
-	int rc = delete_content_headers(ctx, m);
+	size_t i, n = 0;
 
-	if (rc == SP_OK && m->dec.subject_changed && m->dec.subject != NULL) {
-		subj = encode_subject(m->dec.subject, c->leadspc);
-		if (subj == NULL)
-			return SP_ENOMEM;
-		if (smfi_chgheader(ctx, "Subject", 1, subj) != MI_SUCCESS)
-			rc = SP_EIO;
-		free(subj);
-	}
+	for (i = 0; i < m->nhdr; i++)
+		n += m->hdrs[i].name_len == 7 &&
+		    strncasecmp(m->hbuf + m->hdrs[i].name_off, "Subject", 7) ==
+		        0;
+	for (i = n; i >= 2; i--)
+		if (smfi_chgheader(ctx, "Subject", (int)i, NULL) != MI_SUCCESS)
+			return SP_EIO;
+	if (subj != NULL &&
+	    smfi_chgheader(ctx, "Subject", 1, (char *)subj) != MI_SUCCESS)
+		return SP_EIO;
+	return SP_OK;
+}
+
+static int
+replace_headers(
+    SMFICTX *ctx, const struct conn *c, const char *subj, const char *ctype)
+{
+	int rc = delete_content_headers(ctx, &c->m);
+
 	if (rc == SP_OK)
-		rc = add_header(ctx, c->leadspc, "X-Sealpost-Id", m->id);
+		rc = replace_subject(ctx, c, subj);
+	if (rc == SP_OK)
+		rc = add_header(ctx, c->leadspc, "X-Sealpost-Id", c->m.id);
 	if (rc == SP_OK)
 		rc = add_header(ctx, c->leadspc, "MIME-Version", "1.0");
 	if (rc == SP_OK)
@@ -205,12 +288,12 @@ replace_body(SMFICTX *ctx, const struct sp_notify *n)
 
 static int
 build_notification(const struct msg *m, const struct sp_msg_meta *meta,
-    struct sp_notify *n, struct sp_error *err)
+    const char *subject, struct sp_notify *n, struct sp_error *err)
 {
 	const struct sp_config *cfg = m->mc->cfg;
 	char link[1024];
 	struct sp_notify_info in = { .sender = m->sender,
-		.subject = m->dec.subject,
+		.subject = subject,
 		.link = link,
 		.ref = meta->ref,
 		.expires = meta->expires,
@@ -264,6 +347,48 @@ too_big(SMFICTX *ctx, struct msg *m)
 	return SMFIS_REJECT;
 }
 
+/* Takes back a record whose notification the MTA refused: the message
+ * is tempfailed and sealed afresh on the next try, so nothing may stay
+ * listed for this attempt.  Should that fail, the record is at least
+ * purged. */
+static void
+withdraw(const struct msg *m)
+{
+	const char *qid = m->qid[0] ? m->qid : NULL;
+	char buf[SP_LOG_CLEAN_SIZE];
+	struct sp_error err;
+
+	sp_error_clear(&err);
+	if (sp_store_msg_withdraw(milter_store, m->id, &err) == SP_OK)
+		return;
+	sp_log(LOG_ERR, qid, "action=withdraw-failed id=%s reason=%s", m->id,
+	    msg_clean(buf, sizeof(buf), err.msg));
+	if (sp_store_msg_purge(milter_store, m->id, &err) != SP_OK)
+		sp_log(LOG_ERR, qid, "action=purge-failed id=%s", m->id);
+}
+
+/* The subject of the notification (*text, NULL without a Subject) and
+ * the new Subject value (*enc, NULL when the field stays as it is:
+ * no tag removed and not too long). */
+static int
+notify_subject(const struct conn *c, char **text, char **enc)
+{
+	const struct sp_decision *d = &c->m.dec;
+	bool cut = false;
+
+	*text = NULL;
+	*enc = NULL;
+	if (d->subject == NULL)
+		return SP_OK;
+	if (cap_subject(d->subject, c->leadspc, text, enc, &cut) != SP_OK)
+		return SP_ENOMEM;
+	if (!d->subject_changed && !cut) {
+		free(*enc);
+		*enc = NULL;
+	}
+	return SP_OK;
+}
+
 sfsistat
 eom_seal(SMFICTX *ctx, struct conn *c)
 {
@@ -271,11 +396,16 @@ eom_seal(SMFICTX *ctx, struct conn *c)
 	struct sp_msg_meta meta;
 	struct sp_notify n = { 0 };
 	struct sp_error err;
+	char *subj = NULL, *subj_enc = NULL;
 	sfsistat r = SMFIS_CONTINUE;
 
 	sp_error_clear(&err);
+	/* Mail that no rule seals was accepted at end of header and never
+	 * gets here; libmilter drops events out of order.  Should anything
+	 * else ever end a message without a seal, it does not go out. */
 	if (m->sealer == NULL)
-		return SMFIS_CONTINUE; /* nothing of ours (never happens) */
+		return milter_tempfail(
+		    ctx, m, "end of message without a sealing decision");
 	if (m->too_big)
 		return too_big(ctx, m);
 	if (m->fail == SP_OK && sp_sealer_finish(m->sealer, &err) != SP_OK)
@@ -284,18 +414,17 @@ eom_seal(SMFICTX *ctx, struct conn *c)
 		return milter_tempfail(ctx, m, m->why);
 	if (fill_meta(m, &meta) != SP_OK)
 		return milter_tempfail(ctx, m, "seal header too large");
-	if (build_notification(m, &meta, &n, &err) != SP_OK)
-		return milter_tempfail(ctx, m, err.msg);
-	if (commit(m, &meta, &err) != SP_OK) {
+	if (notify_subject(c, &subj, &subj_enc) != SP_OK)
+		return milter_tempfail(ctx, m, "out of memory");
+	if (build_notification(m, &meta, subj, &n, &err) != SP_OK ||
+	    commit(m, &meta, &err) != SP_OK) {
 		r = milter_tempfail(ctx, m, err.msg);
 		goto out;
 	}
-	if (replace_headers(ctx, c, n.content_type) != SP_OK ||
+	if (replace_headers(ctx, c, subj_enc, n.content_type) != SP_OK ||
 	    replace_body(ctx, &n) != SP_OK) {
 		r = milter_tempfail(ctx, m, "the MTA refused a change");
-		if (sp_store_msg_purge(milter_store, m->id, &err) != SP_OK)
-			sp_log(LOG_ERR, m->qid[0] ? m->qid : NULL,
-			    "action=purge-failed id=%s", m->id);
+		withdraw(m);
 		goto out;
 	}
 	log_sealed(m, &meta);
@@ -303,5 +432,7 @@ eom_seal(SMFICTX *ctx, struct conn *c)
 	m->sealer = NULL; /* committed: msg_reset must not abort it */
 out:
 	sp_notify_cleanup(&n);
+	free(subj);
+	free(subj_enc);
 	return r;
 }

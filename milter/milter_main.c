@@ -2,10 +2,11 @@
 /*
  * sealpost-milter: seals matched mail and replaces it with a notification.
  *
- *   sealpost-milter [-c FILE] [-f] [-n]
+ *   sealpost-milter [-c FILE] [-f] [-n] [-h]
  *     -c FILE  the config file (default SP_CONFIG_DEFAULT_PATH)
  *     -f       stay in the foreground, log to stderr too
  *     -n       check the config, the rules and the keys, then exit
+ *     -h       usage on stdout, exit 0
  *
  * Start-up order matters: config, rules and public keys are read first
  * (a bad config or rules file refuses to start, listing every error);
@@ -13,16 +14,21 @@
  * milter_user, and only then opens the store (an LMDB environment must
  * not cross a fork, and its files must belong to milter_user).
  *
- * Exit codes: 0 after a clean stop (or a good -n check), 1 on a start-up
- * failure, 78 on a configuration error.
+ * Exit codes: 0 after a clean stop (or a good -n check, or -h), 1 on a
+ * start-up failure (another milter holds the pid file's lock, the socket
+ * cannot be opened), 78 (EX_CONFIG) on a configuration error or a bad
+ * option.  The pid file is locked before the socket is touched.
  */
 #include "milter.h"
 
 #include <libmilter/mfapi.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "sp_log.h"
@@ -33,10 +39,18 @@ static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct sp_config *store_cfg;
 
 static void
-usage(void)
+usage(FILE *fp, int code)
 {
-	fprintf(stderr, "usage: sealpost-milter [-c FILE] [-f] [-n]\n");
-	exit(EXIT_CONFIG);
+	fprintf(fp,
+	    "usage: sealpost-milter [-c FILE] [-f] [-n] [-h]\n"
+	    "  -c FILE  the config file (default %s)\n"
+	    "  -f       stay in the foreground, log to stderr too\n"
+	    "  -n       check the config, the rules and the keys, then exit\n"
+	    "  -h       this help\n"
+	    "exit: 0 ok, 1 start-up failure (or already running), "
+	    "78 configuration error or bad usage\n",
+	    SP_CONFIG_DEFAULT_PATH);
+	exit(code);
 }
 
 static int
@@ -84,29 +98,82 @@ check_only(const struct milter_conf *mc)
 		fprintf(stderr,
 		    "%s: warning: %s: mail to be sealed will be tempfailed\n",
 		    mc->cfg->path, mc->keys_error);
-		printf("%s: ok, %zu rules, %zu templates, no sealing key\n",
+		printf(
+		    "%s: config OK, %zu rules, %zu templates, no sealing key\n",
 		    mc->cfg->path, sp_ruleset_nrules(mc->rules),
 		    sp_ruleset_ntemplates(mc->rules));
 		return 0;
 	}
-	printf("%s: ok, %zu rules, %zu templates, sealing key %s\n",
+	printf("%s: config OK, %zu rules, %zu templates, sealing key %s\n",
 	    mc->cfg->path, sp_ruleset_nrules(mc->rules),
 	    sp_ruleset_ntemplates(mc->rules), sp_keyring_newest(mc->keys)->id);
 	return 0;
 }
 
-static int
-write_pid(const char *path)
+/* The pid file, locked (flock) for the life of the process: a second
+ * milter finds the lock held and refuses to start before it touches the
+ * socket.  flock, not fcntl: the lock belongs to the open file, so it
+ * survives daemon()'s fork, and it goes away with the process, so a
+ * stale pid file (a killed milter) is simply taken over. */
+static int pid_fd = -1;
+
+static long
+pid_of(int fd)
 {
-	FILE *fp;
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	char *end;
+	long pid;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	pid = strtol(buf, &end, 10);
+	return end != buf && pid > 0 ? pid : 0;
+}
+
+static int
+lock_pid_file(const char *path)
+{
+	int fd;
 
 	if (path == NULL)
+		return 0;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "sealpost-milter: pid file %s: %s\n", path,
+		    strerror(errno));
+		return 1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr,
+		    "sealpost-milter: already running (pid %ld, pid file "
+		    "%s locked)\n",
+		    pid_of(fd), path);
+		sp_log(LOG_ERR, NULL,
+		    "action=start-failed reason=already-running pid=%ld",
+		    pid_of(fd));
+		close(fd);
+		return 1;
+	}
+	pid_fd = fd;
+	return 0;
+}
+
+/* Writes our pid (after daemon(): the child's) into the locked file. */
+static int
+write_pid(void)
+{
+	char buf[32];
+	int n;
+
+	if (pid_fd < 0)
 		return SP_OK;
-	fp = fopen(path, "w");
-	if (fp == NULL)
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(pid_fd, 0) != 0 ||
+	    pwrite(pid_fd, buf, (size_t)n, 0) != (ssize_t)n)
 		return SP_EIO;
-	fprintf(fp, "%ld\n", (long)getpid());
-	return fclose(fp) == 0 ? SP_OK : SP_EIO;
+	return SP_OK;
 }
 
 static int
@@ -116,6 +183,8 @@ start(struct milter_conf *mc, bool foreground)
 	struct sp_error err;
 
 	sp_error_clear(&err);
+	if (lock_pid_file(cfg->pid_file) != 0)
+		return 1;
 	if (smfi_register(milter_desc) != MI_SUCCESS) {
 		sp_log(
 		    LOG_ERR, NULL, "action=start-failed reason=smfi_register");
@@ -130,7 +199,7 @@ start(struct milter_conf *mc, bool foreground)
 		sp_log(LOG_ERR, NULL, "action=start-failed reason=daemon");
 		return 1;
 	}
-	if (write_pid(cfg->pid_file) != SP_OK)
+	if (write_pid() != SP_OK)
 		sp_log(LOG_WARNING, NULL, "action=start pid_file=unwritable");
 	if (milter_drop_privileges(cfg->milter_user, &err) != SP_OK) {
 		sp_log(LOG_ERR, NULL, "action=start-failed reason=\"%s\"",
@@ -162,15 +231,17 @@ main(int argc, char **argv)
 	struct sp_diag diag;
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "c:fn")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fnh")) != -1) {
 		if (ch == 'c')
 			path = optarg;
 		else if (ch == 'f')
 			foreground = true;
 		else if (ch == 'n')
 			check = true;
+		else if (ch == 'h')
+			usage(stdout, 0);
 		else
-			usage();
+			usage(stderr, EXIT_CONFIG);
 	}
 	sp_log_open("sealpost-milter", foreground || check);
 	sp_diag_init(&diag);
@@ -195,7 +266,7 @@ main(int argc, char **argv)
 	sp_log(LOG_INFO, NULL, "action=stopped");
 	if (milter_store != NULL)
 		sp_store_close(milter_store);
-	if (rc == 0 && mc->cfg->pid_file != NULL)
+	if (pid_fd >= 0)                         /* ours: we hold its lock */
 		(void)unlink(mc->cfg->pid_file); /* may fail after the drop */
 	milter_conf_install(NULL);
 	milter_conf_put(mc);

@@ -5,9 +5,12 @@
  * The socket is opened as root, before privileges are dropped, with
  * smfi_opensocket(1) so a stale unix socket left by a killed milter is
  * removed first.  A unix socket gets milter_socket_mode (0660), owner
- * milter_user and group milter_socket_group, or "postfix" when that is
- * unset and the group exists (Postfix's daemons run as user postfix;
- * Sendmail's SMTP children run as root), so only the MTA can talk to it.
+ * milter_user (root when unset) and group milter_socket_group; unset,
+ * "postfix" when that group exists (Postfix's daemons run as user
+ * postfix; Sendmail's SMTP children run as root), else milter_user's
+ * primary group, else the group it was made with (root's); so only the
+ * MTA can talk to it.  sealpost.conf(5) and sealpost-milter(8) say the
+ * same.
  *
  * TCP: libmilter never sets TCP_NODELAY, and a milter that answers one
  * stage with several packets (header changes, a new body, continue)

@@ -68,9 +68,18 @@ struct req {
 /* portal_http.c */
 /* Builds p->page_csp from the config (call once per worker). */
 void portal_csp_init(struct portal *p);
+/* Keys, templates and store usable (portal_check.c); SP_OK or err. */
+int portal_check(
+    const struct sp_config *cfg, struct sp_error *err) SP_MUST_CHECK;
 int64_t portal_now_ms(void);
 const char *portal_param(struct req *r, const char *name);
 const char *portal_cookie(struct req *r, const char *name);
+/* A plausible mail address: a '@' with text on both sides, no spaces,
+ * control bytes or address punctuation, at most SP_AUTH_ADDR_MAX bytes. */
+bool portal_addr_ok(const char *a, size_t len);
+/* The pre-session cookie (before sign-in), made and set when missing;
+ * out gets its value.  The CSRF tokens of sign-in forms hang on it. */
+void portal_pre_cookie(struct req *r, char out[SP_SESSION_ID_LEN + 1]);
 const char *portal_form(struct req *r, const char *name, size_t *len);
 void portal_set_cookie(
     struct req *r, const char *name, const char *value, int64_t max_age);

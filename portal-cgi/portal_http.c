@@ -145,13 +145,13 @@ portal_post_ok(struct req *r, const char *name)
 	char full[64];
 	size_t len;
 
-	/* Under Referrer-Policy: no-referrer browsers send "Origin: null"
-	 * with a form post; then Sec-Fetch-Site must vouch for it. */
-	if (origin != NULL && strcmp(origin, "null") == 0) {
+	/* Origin must be the portal's.  Under Referrer-Policy: no-referrer
+	 * browsers send "Origin: null" (or none at all) with a form post;
+	 * then Sec-Fetch-Site must vouch for it.  Neither: refused. */
+	if (origin == NULL || strcmp(origin, "null") == 0) {
 		if (site == NULL)
 			return false;
-	} else if (origin != NULL &&
-	    !sp_http_same_origin(origin, r->p->origin)) {
+	} else if (!sp_http_same_origin(origin, r->p->origin)) {
 		return false;
 	}
 	if (site != NULL && strcmp(site, "same-origin") != 0)

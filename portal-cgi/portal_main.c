@@ -12,7 +12,12 @@
  * minutes a worker also sweeps expired passcodes, sessions and rate
  * limits out of the store.  pid_file, when set, gets the parent's pid.
  * SIGTERM or SIGINT stops the workers and the parent.  -f stays in the
- * foreground and logs to stderr too; -n checks the config and exits.
+ * foreground and logs to stderr too; -n checks the config, the secret
+ * keys, the templates and the store, prints "PATH: config OK" and exits 0,
+ * or prints the first problem and exits 1.  The parent makes the same
+ * check before it starts any worker and exits 1 when it fails.  Exit
+ * status: 0 fine, 1 a config, key, template or store problem (or any
+ * other failure to start), 2 a usage error.
  */
 #include "portal.h"
 
@@ -250,6 +255,7 @@ start(struct sp_config *cfg, bool fg)
 	struct sigaction sa;
 	pid_t kids[WORKERS_MAX];
 	size_t n = cfg->portal_workers;
+	struct sp_error err;
 	int sock;
 
 	sock = open_socket(cfg->portal_socket);
@@ -260,6 +266,15 @@ start(struct sp_config *cfg, bool fg)
 	}
 	if (drop_privileges(cfg->portal_user) != 0)
 		return 1;
+	/* as the workers will be: unusable keys stop the start here rather
+	 * than make every worker die and be replaced forever */
+	if (portal_check(cfg, &err) != SP_OK) {
+		fprintf(stderr, "sealpost-portal: %s\n", err.msg);
+		sp_log(
+		    LOG_ERR, "-", "action=start-failed reason=\"%s\"", err.msg);
+		close(sock);
+		return 1;
+	}
 	if (!fg && daemon(0, 0) != 0)
 		return 1;
 	memset(&sa, 0, sizeof(sa));
@@ -278,6 +293,24 @@ start(struct sp_config *cfg, bool fg)
 	supervise(cfg, sock, kids, n);
 	sp_log(LOG_INFO, "-", "action=stop");
 	return 0;
+}
+
+/* -n: the config, the secret keys, the templates and the store. */
+static int
+check_only(struct sp_config *cfg)
+{
+	struct sp_error err;
+	int rc = 0;
+
+	if (portal_check(cfg, &err) != SP_OK) {
+		fprintf(
+		    stderr, "sealpost-portal: %s: %s\n", cfg->path, err.msg);
+		rc = 1;
+	} else {
+		printf("%s: config OK\n", cfg->path);
+	}
+	sp_config_free(cfg);
+	return rc;
 }
 
 int
@@ -312,10 +345,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	sp_diag_cleanup(&diag);
-	if (check) {
-		sp_config_free(cfg);
-		return 0;
-	}
+	if (check)
+		return check_only(cfg);
 	sp_log_open("sealpost-portal", fg);
 	if (FCGX_Init() != 0) {
 		sp_config_free(cfg);

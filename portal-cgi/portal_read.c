@@ -138,11 +138,9 @@ show(struct req *r, struct opened *o, const char *name)
 	memset(&res, 0, sizeof(res));
 	if (v->html != NULL && sanitize(v, false, &res) == SP_OK &&
 	    res.remote_images > 0)
-		snprintf(remote, sizeof(remote),
-		    "%zu remote image%s blocked: "
-		    "the portal does not load anything from outside.",
-		    res.remote_images,
-		    res.remote_images == 1 ? " was" : "s were");
+		snprintf(remote, sizeof(remote), "%s",
+		    "Remote content was blocked: the portal does not load "
+		    "images or anything else from outside.");
 	sp_html_result_cleanup(&res);
 	sp_hbuf_init(&atts, 1 << 20);
 	att_list(r, o, (rt & SP_RIGHT_DOWNLOAD) != 0, &atts);
@@ -249,7 +247,7 @@ portal_att(struct req *r)
 {
 	struct att_sink sink = { &r->body };
 	char name[128], detail[64];
-	const char *orig;
+	const char *safe;
 	struct opened o;
 
 	if (!portal_open(r, &o))
@@ -269,16 +267,15 @@ portal_att(struct req *r)
 		    "The portal could not read this attachment.");
 		goto out;
 	}
-	orig = o.v->att[r->route.att].orig_filename
-	    ? o.v->att[r->route.att].orig_filename
-	    : o.v->att[r->route.att].filename;
-	sp_http_safe_filename(o.v->att[r->route.att].filename,
-	    strlen(o.v->att[r->route.att].filename), name, sizeof(name));
+	/* both forms name the same safe file: filename* its UTF-8, filename
+	 * an ASCII rendering of it for old clients */
+	safe = o.v->att[r->route.att].filename;
+	sp_http_safe_filename(safe, strlen(safe), name, sizeof(name));
 	r->content_type = "application/octet-stream";
 	sp_hbuf_printf(&r->hdrs,
 	    "Content-Disposition: attachment; filename=\"%s\"; filename*=",
 	    name);
-	sp_http_add_filename_star(&r->hdrs, orig, strnlen(orig, 200));
+	sp_http_add_filename_star(&r->hdrs, safe, strlen(safe));
 	sp_hbuf_adds(&r->hdrs, "\r\n");
 	snprintf(detail, sizeof(detail), "att=%u", r->route.att);
 	portal_audit(r, r->route.id, "download", o.s.rcpt, detail);

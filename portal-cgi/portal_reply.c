@@ -258,7 +258,9 @@ void
 portal_reply(struct req *r)
 {
 	const char *mode = portal_form(r, "mode", NULL);
+	uint64_t text_len = 0;
 	struct opened o;
+	size_t n;
 
 	if (!portal_post_ok(r, PORTAL_SES_COOKIE)) {
 		portal_notice(r, 403, "Request refused",
@@ -267,10 +269,16 @@ portal_reply(struct req *r)
 	}
 	if (!portal_open(r, &o))
 		return;
+	if (portal_form(r, "body", &n) != NULL)
+		text_len = n;
 	if (mode == NULL || (o.m.rights & mode_right(mode)) == 0 ||
 	    mode_right(mode) == 0)
 		portal_notice(r, 403, "Not allowed",
 		    "The sender does not allow this for this message.");
+	else if (text_len > r->p->cfg->max_reply_size)
+		portal_notice(r, 413, "Too long",
+		    "Your text is longer than this portal accepts. Shorten it "
+		    "and send it again.");
 	else
 		answer(r, &o, mode);
 	portal_opened_cleanup(&o);

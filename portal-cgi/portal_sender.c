@@ -30,7 +30,6 @@
 #include "sp_log.h"
 #include "sp_template.h"
 
-#define PRE_RAW 32
 
 static void sent_home(struct req *r);
 static void sent_code(struct req *r);
@@ -167,45 +166,14 @@ portal_sent_has_msgs(struct req *r, const char *addr)
 	return ctx.found;
 }
 
-/* A plausible mail address, by the rule of the recipient's form. */
-static bool
-addr_ok(const char *a, size_t len)
-{
-	const char *at;
-	size_t i;
-
-	if (a == NULL || len < 3 || len > SP_AUTH_ADDR_MAX || strlen(a) != len)
-		return false;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)a[i];
-
-		if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' ||
-		    c == '"' || c == ',')
-			return false;
-	}
-	at = strrchr(a, '@');
-	return at != NULL && at != a && at[1] != '\0';
-}
-
 /* The CSRF token of the pre-session cookie (made when missing), which
  * the recipient's forms share. */
 static void
 pre_csrf(struct req *r, char csrf[SP_CSRF_LEN + 1])
 {
-	const char *have = portal_cookie(r,
-	    r->p->cfg->cookie_secure ? "__Host-" PORTAL_PRE_COOKIE
-	                             : PORTAL_PRE_COOKIE);
 	char pre[SP_SESSION_ID_LEN + 1];
-	unsigned char raw[PRE_RAW];
 
-	if (have != NULL && strlen(have) == SP_SESSION_ID_LEN) {
-		snprintf(pre, sizeof(pre), "%s", have);
-	} else {
-		randombytes_buf(raw, sizeof(raw));
-		sodium_bin2base64(pre, sizeof(pre), raw, sizeof(raw),
-		    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-		portal_set_cookie(r, PORTAL_PRE_COOKIE, pre, 3600);
-	}
+	portal_pre_cookie(r, pre);
 	sp_session_csrf(r->p->auth, pre, csrf);
 }
 
@@ -257,7 +225,7 @@ sent_form_ok(struct req *r, const char **addr)
 		return false;
 	}
 	*addr = portal_form(r, "addr", &alen);
-	if (!addr_ok(*addr, alen)) {
+	if (!portal_addr_ok(*addr, alen)) {
 		portal_notice(r, 400, "Check the address",
 		    "Enter the mail address you sent your messages from.");
 		return false;

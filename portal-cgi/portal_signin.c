@@ -61,10 +61,8 @@ is_rcpt(const struct sp_msg_meta *m, const char *addr)
 	return false;
 }
 
-/* A plausible mail address: a '@' with text on both sides, no spaces or
- * control bytes, at most SP_AUTH_ADDR_MAX bytes. */
-static bool
-addr_ok(const char *a, size_t len)
+bool
+portal_addr_ok(const char *a, size_t len)
 {
 	const char *at;
 	size_t i;
@@ -82,9 +80,8 @@ addr_ok(const char *a, size_t len)
 	return at != NULL && at != a && at[1] != '\0';
 }
 
-/* The pre-session cookie, made when missing; out gets its value. */
-static void
-pre_cookie(struct req *r, char out[SP_SESSION_ID_LEN + 1])
+void
+portal_pre_cookie(struct req *r, char out[SP_SESSION_ID_LEN + 1])
 {
 	const char *name = r->p->cfg->cookie_secure
 	    ? "__Host-" PORTAL_PRE_COOKIE
@@ -119,7 +116,7 @@ portal_landing(struct req *r)
 		portal_gone(r, &m, NULL);
 		goto out;
 	}
-	pre_cookie(r, pre);
+	portal_pre_cookie(r, pre);
 	sp_session_csrf(r->p->auth, pre, csrf);
 	{
 		const struct sp_tvar vars[] = {
@@ -149,7 +146,7 @@ code_page(struct req *r, int status, const char *addr, const char *error)
 		{ "minutes", minutes },
 	};
 
-	pre_cookie(r, pre);
+	portal_pre_cookie(r, pre);
 	sp_session_csrf(r->p->auth, pre, csrf);
 	snprintf(minutes, sizeof(minutes), "%lld",
 	    (long long)(r->p->cfg->passcode_ttl / 60));
@@ -174,7 +171,7 @@ portal_code(struct req *r)
 		return;
 	}
 	addr = portal_form(r, "addr", &alen);
-	if (!addr_ok(addr, alen)) {
+	if (!portal_addr_ok(addr, alen)) {
 		portal_notice(r, 400, "Check the address",
 		    "Enter the mail address this message was sent to.");
 		return;
@@ -242,7 +239,7 @@ portal_signin(struct req *r)
 	}
 	addr = portal_form(r, "addr", &alen);
 	code = portal_form(r, "code", &clen);
-	if (!addr_ok(addr, alen) || code == NULL) {
+	if (!portal_addr_ok(addr, alen) || code == NULL) {
 		portal_notice(r, 400, "Check the address",
 		    "Enter the mail address this message was sent to.");
 		return;

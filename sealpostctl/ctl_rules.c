@@ -157,8 +157,28 @@ out:
 	return ok;
 }
 
+/* Expiry and brand as the milter will use them: the template's, else
+ * the config's (named as such when there is no config). */
 static void
-print_decision(const struct sp_decision *d)
+print_expire_brand(const struct sp_template *t, const struct sp_config *cfg)
+{
+	if (t->expire > 0)
+		printf("expire: %lld seconds\n", (long long)t->expire);
+	else if (cfg != NULL)
+		printf("expire: %lld seconds (default_expire)\n",
+		    (long long)cfg->default_expire);
+	else
+		printf("expire: default_expire\n");
+	if (t->brand != NULL)
+		printf("brand: %s\n", t->brand);
+	else if (cfg != NULL && cfg->brand_name != NULL)
+		printf("brand: %s (brand_name)\n", cfg->brand_name);
+	else
+		printf("brand: brand_name\n");
+}
+
+static void
+print_decision(const struct sp_decision *d, const struct sp_config *cfg)
 {
 	char rights[128];
 
@@ -173,15 +193,13 @@ print_decision(const struct sp_decision *d)
 	}
 	printf("action: encrypt\ntemplate: %s\nrights: %s\n", d->tmpl->name,
 	    sp_rights_format(d->tmpl->rights, rights, sizeof(rights)));
-	if (d->tmpl->expire > 0)
-		printf("expire: %lld seconds\n", (long long)d->tmpl->expire);
-	if (d->tmpl->brand != NULL)
-		printf("brand: %s\n", d->tmpl->brand);
+	print_expire_brand(d->tmpl, cfg);
 	printf("subject: %s\n", d->subject ? d->subject : "(no Subject)");
 }
 
 static int
-decide_message(struct sp_ruleset *rs, const struct test_args *ta)
+decide_message(struct sp_ruleset *rs, const struct test_args *ta,
+    const struct sp_config *cfg)
 {
 	struct sp_rules_input in = { 0 };
 	struct sp_decision d;
@@ -205,7 +223,7 @@ decide_message(struct sp_ruleset *rs, const struct test_args *ta)
 		fprintf(stderr, "%s: out of memory\n", ta->message);
 		goto out;
 	}
-	print_decision(&d);
+	print_decision(&d, cfg);
 	sp_decision_cleanup(&d);
 	rc = CTL_OK;
 out:
@@ -233,7 +251,7 @@ rules_test(struct ctl *ctl, int argc, char **argv)
 	}
 	rs = load_rules(path);
 	if (rs != NULL)
-		rc = decide_message(rs, &ta);
+		rc = decide_message(rs, &ta, ctl->cfg);
 out:
 	sp_ruleset_unref(rs);
 	free(ta.to);

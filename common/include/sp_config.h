@@ -83,7 +83,7 @@ struct sp_config {
 	uint32_t max_recipients;   /* envelope recipients of sealed mail */
 	int64_t milter_timeout;    /* libmilter socket timeout, seconds */
 	int64_t smtp_timeout;      /* portal mail submission, seconds */
-	uint64_t max_reply_size;   /* portal reply with attachments, bytes */
+	uint64_t max_reply_size;   /* text of a portal reply, bytes */
 	int64_t audit_retention;   /* purge keeps the audit this long */
 	int64_t purged_retention;  /* tombstones of purged messages */
 	char *milter_socket_group; /* group of a unix milter socket, or NULL */

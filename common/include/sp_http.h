@@ -116,8 +116,9 @@ bool sp_hbuf_failed(const struct sp_hbuf *b);
 
 /* Writes a file name safe to put in a quoted Content-Disposition
  * filename: ASCII letters, digits, '.', '-', '_' and ' ' kept, every
- * other byte becomes '_', no leading dot, at most cap-1 bytes, never
- * empty ("attachment" when nothing is left).  Returns out. */
+ * other byte becomes '_', no leading dot, at most cap-1 bytes (a longer
+ * name is cut before its extension, which is kept), never empty
+ * ("attachment" when nothing is left).  Returns out. */
 const char *sp_http_safe_filename(
     const char *name, size_t len, char *out, size_t cap);
 

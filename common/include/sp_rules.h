@@ -83,7 +83,9 @@ struct sp_decision {
 	 * it back into a Subject field, encode it with
 	 * sp_mime_encode_header() (sp_mime_words.h). */
 	char *subject;
-	bool subject_changed; /* a tag was removed */
+	/* A tag was removed, or the subject comes from another Subject
+	 * field than the first (several were present). */
+	bool subject_changed;
 };
 
 struct sp_ruleset;

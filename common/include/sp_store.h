@@ -143,6 +143,13 @@ int sp_store_msg_commit(struct sp_store *s, const struct sp_msg_meta *m,
 /* Drops chunks written for id that were never committed. */
 int sp_store_msg_abort(
     struct sp_store *s, const char *id, struct sp_error *err);
+/* Takes back a message just committed whose notification never went out
+ * (the MTA refused the replacement): deletes its metadata and chunks and
+ * leaves no tombstone, as if it had never been committed.  Not for a
+ * message anyone may have seen: that is sp_store_msg_purge().
+ * SP_ENOTFOUND for no such message. */
+int sp_store_msg_withdraw(
+    struct sp_store *s, const char *id, struct sp_error *err) SP_MUST_CHECK;
 int sp_store_msg_get(struct sp_store *s, const char *id,
     struct sp_msg_meta *out, struct sp_error *err) SP_MUST_CHECK;
 /* Calls fn for chunk 0..n-1 of a committed message in order; buf is valid

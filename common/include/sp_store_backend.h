@@ -39,6 +39,8 @@ struct sp_store_ops {
 	    size_t ntail, struct sp_error *err);
 	int (*msg_abort)(
 	    struct sp_store_backend *b, const char *id, struct sp_error *err);
+	int (*msg_withdraw)(
+	    struct sp_store_backend *b, const char *id, struct sp_error *err);
 	int (*msg_get)(struct sp_store_backend *b, const char *id,
 	    struct sp_msg_meta *out, struct sp_error *err);
 	int (*chunks_read)(struct sp_store_backend *b, const char *id,

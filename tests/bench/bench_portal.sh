@@ -263,8 +263,11 @@ start_portal() {
 req() { # FILE CURL-ARGS...
 	local f=$1
 	shift
+	# Origin and Sec-Fetch-Site as a browser sends them with a form of
+	# the portal's own page (the portal refuses a POST without them)
 	curl -s -o "$f" -w '%{http_code}' -c "$T/portal/jar" \
-	    -b "$T/portal/jar" "$@"
+	    -b "$T/portal/jar" -H "Origin: http://127.0.0.1:$PORTAL_PORT" \
+	    -H "Sec-Fetch-Site: same-origin" "$@"
 }
 
 # Signs in as bob the way a person does; sets SESSION_COOKIE.

@@ -182,7 +182,7 @@ test('hostile HTML: no script runs, no request leaves the portal', async () => {
 	// the inline cid: image is shown, from a data: URL
 	assert.match(await frame.locator('img[alt="inline logo"]')
 		.getAttribute('src') ?? '', /^data:image\/png;base64,/);
-	await page.getByText(/remote images? (was|were) blocked/).waitFor();
+	await page.getByText(/Remote content was blocked/).waitFor();
 	// the subject's markup is shown as text, not run
 	await page.getByRole('heading', { name: /<script>/ }).waitFor();
 	await ctx.close();

@@ -44,6 +44,7 @@ rule internal { match rcpt-domain corp.example; skip }
 template board {
 	rights read reply
 	expire 14d
+	brand Board
 }
 RULES
 cat >"$tmp/bad.rules" <<'RULES'
@@ -96,6 +97,50 @@ expect "test other rules file" 1 "bad.rules:2:20" \
 	"$ctl" -c "$c" rules test "$tmp/lf.eml" --from a@b.example --to c@d.example --rules "$tmp/bad.rules"
 expect "test missing message" 1 "nope.eml" \
 	"$ctl" -c "$c" rules test "$tmp/nope.eml" --from a@b.example --to c@d.example
+# Envelope forms the MTA delivers to the same mailbox decide the same.
+expect "test trailing dot on domain" 0 "template: board" \
+	"$ctl" -c "$c" rules test "$tmp/lf.eml" --from a@corp.example --to bob@partner.example.
+expect "test source route" 0 "template: board" \
+	"$ctl" -c "$c" rules test "$tmp/lf.eml" --from a@corp.example --to '@relay.example:bob@partner.example'
+expect "test source route in brackets" 0 "template: board" \
+	"$ctl" -c "$c" rules test "$tmp/lf.eml" --from a@corp.example --to '<@relay.example,@b.example:bob@Partner.Example.>'
+expect "test quoted local part" 0 "template: board" \
+	"$ctl" -c "$c" rules test "$tmp/lf.eml" --from a@corp.example --to '"bob"@partner.example'
+expect "test percent hack" 0 "template: board" \
+	"$ctl" -c "$c" rules test "$tmp/lf.eml" --from a@corp.example --to 'bob%partner.example@mail.example'
+expect "test unparsable recipient sealed" 0 "template: board" \
+	"$ctl" -c "$c" rules test "$tmp/lf.eml" --from a@corp.example --to '<bob@partner.example'
+expect "test sender forms" 0 "none" \
+	"$ctl" -c "$c" rules test "$tmp/lf.eml" --from '<News@Newsletter.Example.COM.>' --to y@partner.example
+
+# Every Subject field is looked at; the matching one is shown.
+printf 'From: a@corp.example\nSubject: harmless\nSubject: [secure] second\n\nbody\n' >"$tmp/two.eml"
+expect "test tag in second subject" 0 "rule: secure-tag" \
+	"$ctl" -c "$c" rules test "$tmp/two.eml" --from a@corp.example --to x@else.example
+expect "test subject from matching field" 0 "subject: second" \
+	"$ctl" -c "$c" rules test "$tmp/two.eml" --from a@corp.example --to x@else.example
+
+# The template's rights, expiry and brand, as sealpostctl(8) says.
+expect "test rights" 0 "rights: read reply reply-all forward download print" \
+	"$ctl" -c "$c" rules test "$tmp/crlf.eml" --from a@corp.example --to x@else.example
+expect "test default expiry" 0 "expire: 2592000 seconds (default_expire)" \
+	"$ctl" -c "$c" rules test "$tmp/crlf.eml" --from a@corp.example --to x@else.example
+expect "test default brand" 0 "brand: sealpost (brand_name)" \
+	"$ctl" -c "$c" rules test "$tmp/crlf.eml" --from a@corp.example --to x@else.example
+expect "test template expiry" 0 "expire: 1209600 seconds" \
+	"$ctl" -c "$c" rules test "$tmp/lf.eml" --from a@corp.example --to y@partner.example
+expect "test template brand" 0 "brand: Board" \
+	"$ctl" -c "$c" rules test "$tmp/lf.eml" --from a@corp.example --to y@partner.example
+
+# An unterminated string ends at its line, with the '}' it swallowed.
+printf 'rule a { match subject-tag "[secure] ; skip }\nrule b { match any; skip; encrypt confidential }\n' >"$tmp/unterm.rules"
+expect "check unterminated string" 1 'unterm.rules:1:28: expected a closing " for this string, found end of line' \
+	"$ctl" -c "$c" rules check "$tmp/unterm.rules"
+expect "check error after unterminated string" 1 'unterm.rules:2:27: expected one action in rule "b", found "encrypt"' \
+	"$ctl" -c "$c" rules check "$tmp/unterm.rules"
+expect "check unterminated string counts" 1 "2 errors" \
+	"$ctl" -c "$c" rules check "$tmp/unterm.rules"
+
 expect "unknown subcommand" 2 "usage: sealpostctl [-c FILE] rules" \
 	"$ctl" -c "$c" rules frob
 

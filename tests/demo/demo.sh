@@ -218,7 +218,11 @@ EOP
 	csrf=$(grep -o 'name="csrf" value="[^"]*"' "$dir/landing.html" |
 		head -1 | sed 's/.*value="//; s/"$//')
 	[ -n "$csrf" ] || fail "no sign-in form at $link"
+	# the portal takes a form only from its own pages: say so as a
+	# browser would
+	origin=${link%%/m/*}
 	curl -s -c "$jar" -b "$jar" -o /dev/null "$link/code" \
+		-H "Origin: $origin" -H "Sec-Fetch-Site: same-origin" \
 		--data-urlencode "csrf=$csrf" --data-urlencode "addr=bob@example.net" ||
 		fail "POST $link/code"
 	codemail=$(wait_file "protected message: [0-9]" 30) ||
@@ -228,7 +232,8 @@ EOP
 		fail "the passcode mail did not come through the demo's Postfix"
 	say "ok: passcode mail reached the outside world through Postfix"
 	st=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' \
-		"$link/signin" --data-urlencode "csrf=$csrf" \
+		"$link/signin" -H "Origin: $origin" -H "Sec-Fetch-Site: same-origin" \
+		--data-urlencode "csrf=$csrf" \
 		--data-urlencode "addr=bob@example.net" --data-urlencode "code=$code")
 	[ "$st" = 303 ] || fail "sign-in answered $st, want 303"
 	curl -s -c "$jar" -b "$jar" -o "$dir/read.html" "$link/read" ||

@@ -150,6 +150,9 @@ class Browser:
         if form is not None:
             body = urllib.parse.urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+            # as a browser posting a form of the portal's own page
+            headers["Origin"] = "http://127.0.0.1:%d" % self.port
+            headers["Sec-Fetch-Site"] = "same-origin"
         if self.cookies:
             headers["Cookie"] = "; ".join(
                 "%s=%s" % kv for kv in self.cookies.items())
@@ -364,18 +367,24 @@ def start_web(root, env, ports):
     portal = subprocess.Popen(
         [os.path.join(env.build, "bin", "sealpost-portal"), "-f", "-c",
          env.conf], stdout=log, stderr=log)
-    r = subprocess.run(
-        ["bash", "-c", '. "$0/tests/integration/portal_env.sh" && '
-         'portal_env_nginx', SRC],
-        env=dict(os.environ, SP_T=web, SP_SRC=SRC,
-                 SP_HTTP_PORT=str(ports["http"]),
-                 SP_FCGI_PORT=str(ports["fcgi"])),
-        capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Fail("nginx: " + r.stderr)
-    wait_for(lambda: port_open(ports["fcgi"]) and port_open(ports["http"]),
-             10, "the portal and nginx")
-    return portal, os.path.join(web, "nginx", "nginx.pid")
+    nginx_pid = os.path.join(web, "nginx", "nginx.pid")
+    try:
+        r = subprocess.run(
+            ["bash", "-c", '. "$0/tests/integration/portal_env.sh" && '
+             'portal_env_nginx', SRC],
+            env=dict(os.environ, SP_T=web, SP_SRC=SRC,
+                     SP_HTTP_PORT=str(ports["http"]),
+                     SP_FCGI_PORT=str(ports["fcgi"])),
+            capture_output=True, text=True)
+        if r.returncode != 0:
+            raise Fail("nginx: " + r.stderr)
+        wait_for(lambda: port_open(ports["fcgi"]) and
+                 port_open(ports["http"]), 10, "the portal and nginx")
+    except Exception:
+        # what started here is stopped here: the caller never saw it
+        stop_web(portal, nginx_pid)
+        raise
+    return portal, nginx_pid
 
 
 def portal_log_problem(root):

@@ -4,7 +4,8 @@
 tests.  Every message it accepts is written, byte for byte as received
 (dot-unstuffed, CRLF kept), to DIR/new/NAME.eml, and its envelope to
 DIR/new/NAME.env as JSON ({"mail_from": ..., "rcpt_to": [...],
-"helo": ...}).  The .env file is written last, so a test can wait for it.
+"helo": ...}); addresses as in the command, without the angle brackets
+and with a quoted local part kept whole ("b o b"@partner.example).  The .env file is written last, so a test can wait for it.
 
     capture-smtp.py --port PORT --dir DIR [--host 127.0.0.1] [--pid FILE]
                     [--fail-rcpt ADDR]...  (answers 550 to that RCPT)
@@ -36,6 +37,32 @@ def store(folder, mail_from, rcpts, helo, data):
         with open(path, "wb") as f:
             f.write(blob)
         os.rename(path, os.path.join(new, name + ext))
+
+
+def envelope_address(cmd):
+    """The address of a MAIL FROM or RCPT TO command line: the path after
+    the first colon without its angle brackets, ESMTP parameters after it
+    dropped.  A quoted local part is kept whole, quotes included, with
+    the spaces, '>' and backslash-escaped characters it may hold
+    (RCPT TO:<"b o b"@partner.example> gives "b o b"@partner.example).
+    A path without brackets ends at the first space."""
+    arg = cmd.split(":", 1)[1].lstrip(" ") if ":" in cmd else ""
+    if not arg.startswith("<"):
+        return arg.split(" ")[0]
+    out, quoted, i = [], False, 1
+    while i < len(arg):
+        c = arg[i]
+        if quoted and c == "\\" and i + 1 < len(arg):
+            out.append(arg[i:i + 2])
+            i += 2
+            continue
+        if c == '"':
+            quoted = not quoted
+        elif c == ">" and not quoted:
+            break
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 async def read_data(reader):
@@ -77,11 +104,11 @@ async def session(reader, writer, args):
             else:
                 reply("250 capture.sealpost.test")
         elif verb == "MAIL":
-            mail_from = cmd[10:].split(" ")[0].strip().strip("<>")
+            mail_from = envelope_address(cmd)
             rcpts = []
             reply("250 2.1.0 ok")
         elif verb == "RCPT":
-            addr = cmd[8:].split(" ")[0].strip().strip("<>")
+            addr = envelope_address(cmd)
             if addr in args.fail_rcpt:
                 reply("550 5.1.1 refused by capture")
             else:

@@ -9,8 +9,15 @@
     cap.wait(n) -> list of (envelope dict, bytes)
     env.export(id) -> bytes
 
-Everything listens on 127.0.0.1 only.
+Everything listens on 127.0.0.1 only.  Capture and Postfix claim their
+ports first (claim_port): a port another process listens on, or one that
+another test run holds, fails the test at once instead of letting two
+runs with the same ports deliver into each other's capture servers
+(Postfix listens with SO_REUSEPORT, so a second instance on the same
+port starts without an error and takes half of the connections).
 """
+import errno
+import fcntl
 import json
 import os
 import signal
@@ -48,6 +55,33 @@ def port_open(port):
             return True
     except OSError:
         return False
+
+
+def claim_port(port):
+    """Makes port (on 127.0.0.1) this process's own: an exclusive lock on
+    a lock file named for the port, then a check that nobody listens on
+    it.  Returns the lock file; the claim lasts until it is closed (or
+    the process ends).  Raises Fail when the port is taken."""
+    lock = open("/tmp/sealpost-test-port-%d.lock" % port, "a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        raise Fail("port %d is held by another test run (same "
+                   "--port-base?)" % port)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+    except OSError as e:
+        lock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise Fail("port %d on 127.0.0.1 is in use by another "
+                       "process (another test run?)" % port)
+        raise
+    finally:
+        s.close()
+    return lock
 
 
 class Env:
@@ -138,10 +172,16 @@ class Env:
 class Capture:
     def __init__(self, port, folder, extra=()):
         self.port, self.folder = port, folder
+        self.claim = claim_port(port)
         self.proc = subprocess.Popen(
             ["python3", os.path.join(HERE, "capture-smtp.py"), "--port",
              str(port), "--dir", folder] + list(extra))
-        wait_for(lambda: port_open(port), 10, "the capture server")
+
+        def up():
+            if self.proc.poll() is not None:
+                raise Fail("the capture server on port %d exited" % port)
+            return port_open(port)
+        wait_for(up, 10, "the capture server")
         self.seen = set()
 
     def names(self):
@@ -167,6 +207,7 @@ class Capture:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(10)
+        self.claim.close()
 
 
 class Postfix:
@@ -174,6 +215,8 @@ class Postfix:
 
     def __init__(self, folder, smtp, exempt, relay, milter=None, sets=()):
         self.folder = folder
+        self.claims = [claim_port(smtp)]
+        self.claims.append(claim_port(exempt))
         args = [self.script, "start", folder, "--smtp", str(smtp),
                 "--exempt", str(exempt), "--relay", str(relay)]
         if milter:
@@ -205,6 +248,8 @@ class Postfix:
 
     def stop(self):
         self.run("stop")
+        for c in self.claims:
+            c.close()
 
 
 def send(port, sender, rcpts, data):

@@ -12,9 +12,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/portal_env.sh"
 corpus=${SEALPOST_CORPUS:-$(cd "$2" && pwd)/../shared/corpus}
 if [ ! -d "$corpus" ]; then
-	echo "corpus not found at $corpus: set SEALPOST_CORPUS; nothing tested"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
+	echo "SKIP - corpus not found at $corpus (set SEALPOST_CORPUS):" \
+	    "nothing tested"
+	exit 77
 fi
 
 pass=0
@@ -26,7 +26,7 @@ get() { # JAR URL [curl args]: prints the status, headers to $SP_T/h
 	jar=$1
 	url=$2
 	shift 2
-	curl -s -o "$SP_T/b" -D "$SP_T/h" -w '%{http_code}' -c "$jar" -b "$jar" \
+	sp_curl -s -o "$SP_T/b" -D "$SP_T/h" -w '%{http_code}' -c "$jar" -b "$jar" \
 	    "$@" "$url"
 }
 headers_ok() {

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Sourced by the portal tests: starts a local SMTP capture, the portal and
 # a private nginx in front of it, all on 127.0.0.1 (ports 21000-21999), in
-# a temporary folder; portal_env_stop ends what was started, by pid.
+# a temporary folder (ports from SP_HTTP_PORT, SP_FCGI_PORT, SP_SMTP_PORT
+# when set); portal_env_stop ends what was started, by pid.
 #
 #   . portal_env.sh; portal_env_start BUILD_DIR SOURCE_DIR; ...; portal_env_stop
 
@@ -9,6 +10,18 @@ SP_HTTP_PORT=${SP_HTTP_PORT:-21080}
 SP_FCGI_PORT=${SP_FCGI_PORT:-21081}
 SP_SMTP_PORT=${SP_SMTP_PORT:-21025}
 SP_BASE="http://127.0.0.1:$SP_HTTP_PORT"
+
+# sp_curl [curl args...]: curl with the "Origin: $SP_BASE" a browser sends
+# with a form post, unless the arguments carry their own Origin header or
+# SP_NO_ORIGIN is set (to test a request without one).
+sp_curl() {
+	local a origin=(-H "Origin: $SP_BASE")
+	for a in "$@"; do
+		case $a in [Oo]rigin:*) origin=() ;; esac
+	done
+	[ -z "${SP_NO_ORIGIN:-}" ] || origin=()
+	curl "${origin[@]}" "$@"
+}
 
 portal_env_wait_port() { # PORT
 	i=0

@@ -33,7 +33,7 @@ n=0
 req() {
 	name=$1
 	shift
-	curl -s -o "$SP_T/$name.b" -D "$SP_T/$name.h" -w '%{http_code}' \
+	sp_curl -s -o "$SP_T/$name.b" -D "$SP_T/$name.h" -w '%{http_code}' \
 	    -c "$SP_T/jar" -b "$SP_T/jar" "$@"
 }
 csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$SP_T/$1.b" | head -1 |
@@ -191,6 +191,9 @@ check_eq "a cross-site fetch is refused" \
 check_eq "Origin null without Sec-Fetch-Site is refused" \
     "$(req c7 -H 'Origin: null' --data-urlencode "csrf=$CSRF" \
         --data-urlencode addr=bob@rcpt.test "$SP_BASE/m/$ID/code")" 403
+check_eq "a post with neither Origin nor Sec-Fetch-Site is refused" \
+    "$(SP_NO_ORIGIN=1 req c8 --data-urlencode "csrf=$CSRF" \
+        --data-urlencode addr=bob@rcpt.test "$SP_BASE/m/$ID/code")" 403
 check_eq "a GET cannot change state" "$(req c5 "$SP_BASE/m/$ID/logout")" 405
 cp "$SP_T/jar.bob" "$SP_T/jar"
 check_eq "reply without a token is refused" \
@@ -231,7 +234,10 @@ check_eq "sign-in to the HTML message" \
 check_eq "HTML message read page" "$(req h2 "$SP_BASE/m/$ID3/read")" 200
 check_has "HTML body is in a sandboxed frame" "$SP_T/h2.b" 'sandbox=""'
 check_lacks "HTML body is not inlined" "$SP_T/h2.b" "<b>Heidi</b>"
-check_has "remote images are blocked with a note" "$SP_T/h2.b" "remote image"
+check_has "remote content is blocked with a note" "$SP_T/h2.b" \
+    "Remote content was blocked"
+check_lacks "the note does not count what it cannot count" "$SP_T/h2.b" \
+    "remote image"
 check_eq "HTML body URL" "$(req h3 "$SP_BASE/m/$ID3/html")" 200
 check_has "HTML body has the sandbox CSP" "$SP_T/h3.h" "Content-Security-Policy: sandbox; default-src 'none'"
 check_has "HTML body keeps the text" "$SP_T/h3.b" "Heidi"
@@ -241,6 +247,8 @@ check_lacks "HTML body has no remote image" "$SP_T/h3.b" "21090"
 check_eq "attachment download" "$(req h4 "$SP_BASE/m/$ID3/att/0")" 200
 check_has "attachment is sent as attachment" "$SP_T/h4.h" "Content-Disposition: attachment"
 check_lacks "attachment name is safe" "$SP_T/h4.h" "../"
+check_has "filename and filename* name the same safe file" "$SP_T/h4.h" \
+    "Content-Disposition: attachment; filename=\"re_port.pdf\"; filename*=UTF-8''re_port.pdf"
 check_has "attachment bytes" "$SP_T/h4.b" "secret bytes"
 check_has "attachment is nosniff" "$SP_T/h4.h" "X-Content-Type-Options: nosniff"
 check_eq "no such attachment" "$(req h5 "$SP_BASE/m/$ID3/att/7")" 404
@@ -252,6 +260,11 @@ before=$(mails)
 check_eq "reply is sent" "$(req h8 --data-urlencode "csrf=$CSRF" --data-urlencode mode=reply \
     --data-urlencode 'body=Thanks Grace, got it.' "$SP_BASE/m/$ID3/reply")" 200
 wait_mail $((before + 1))
+head -c 270000 /dev/zero | tr '\0' a >"$SP_T/long.txt"
+check_eq "a reply longer than max_reply_size is refused" \
+    "$(req h8long --data-urlencode "csrf=$CSRF" --data-urlencode mode=reply \
+        --data-urlencode "body@$SP_T/long.txt" "$SP_BASE/m/$ID3/reply")" 413
+check_has "the refusal says the text is too long" "$SP_T/h8long.b" "Too long"
 nf=$(grep -l '^to grace@sender.test$' "$SP_T"/mail/*.env | sort | tail -1)
 check_has "the reply's notification goes to the sender" "${nf:-/dev/null}" "to grace@sender.test"
 RID=$(grep -o "$SP_BASE/m/[A-Za-z0-9_-]\{22\}" "${nf%.env}.eml" | head -1 | sed 's#.*/m/##')
@@ -343,10 +356,10 @@ grep -i '^set-cookie: __Host-sp_pre=' "$SP_T/sec1.h" | grep -q '; Secure' &&
 	ok "secure cookies are Secure" || bad "secure cookies are Secure" "$(grep -i set-cookie "$SP_T/sec1.h")"
 PRE=$(grep -i '^set-cookie: __Host-sp_pre=' "$SP_T/sec1.h" | sed 's/^[^=]*=//; s/;.*//')
 CSRF=$(csrf_of sec1)
-check_eq "the __Host- cookie is the one checked" "$(curl -s -o /dev/null -w '%{http_code}' \
+check_eq "the __Host- cookie is the one checked" "$(sp_curl -s -o /dev/null -w '%{http_code}' \
     -H "Cookie: __Host-sp_pre=$PRE" --data-urlencode "csrf=$CSRF" \
     --data-urlencode addr=bob@rcpt.test "$SP_BASE/m/$ID/code")" 200
-check_eq "an unprefixed cookie is not" "$(curl -s -o /dev/null -w '%{http_code}' \
+check_eq "an unprefixed cookie is not" "$(sp_curl -s -o /dev/null -w '%{http_code}' \
     -H "Cookie: sp_pre=$PRE" --data-urlencode "csrf=$CSRF" \
     --data-urlencode addr=bob@rcpt.test "$SP_BASE/m/$ID/code")" 403
 

@@ -39,7 +39,7 @@ portal_env_start "$1" "$2" || { echo "FAIL - environment did not start"; \
 req() {
 	jar=$1 name=$2
 	shift 2
-	curl -s -o "$SP_T/$name.b" -D "$SP_T/$name.h" -w '%{http_code}' \
+	sp_curl -s -o "$SP_T/$name.b" -D "$SP_T/$name.h" -w '%{http_code}' \
 	    -c "$SP_T/jar.$jar" -b "$SP_T/jar.$jar" "$@"
 }
 csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$SP_T/$1.b" | head -1 |

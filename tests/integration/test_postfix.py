@@ -13,9 +13,14 @@ a capture server that plays the outside world.  Checks:
   - the exemption listener: mail through it is not sealed, the same mail
     through the normal port is;
   - hard inputs: no header section, no From, empty body, a NUL byte, bare
-    LF, raw 8-bit headers, a 200 KB subject, a 3 MB body (its sealed
+    LF, raw 8-bit headers, a 200 KB subject (folded, unbroken, UTF-8: cut
+    to a 998-octet field with an ellipsis), a 3 MB body (its sealed
     chunks reach the store in several batches), 1000 recipients, Bcc
-    only.
+    only;
+  - envelope forms Postfix delivers to a matched mailbox (a trailing dot
+    on the domain, a source route) and a message with two Subject fields
+    whose second holds the tag are sealed: the capture holds only the
+    notification, with one Subject.
 
     test_postfix.py --build BUILD [--port-base N]
 Needs root (Postfix's master); exits 77 (skipped) without it.
@@ -25,6 +30,7 @@ import email.header
 import os
 import re
 import shutil
+import smtplib
 import sys
 import tempfile
 
@@ -118,6 +124,23 @@ def check_subject(msg, want):
               raw, text, want))
 
 
+def check_long_subject(msg, char):
+    """A subject too long for a header is cut to a Subject field of at
+    most 998 octets (CRLF counted), at a character boundary, with an
+    ellipsis."""
+    head = msg.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
+    m = re.search(r"^Subject:.*?(?=\r\n[^ \t])", head, re.M | re.S)
+    field = m.group(0) if m else ""
+    raw = header_value(msg, "Subject") or ""
+    text = str(email.header.make_header(email.header.decode_header(raw)))
+    body = text[:-1]
+    check(0 < len(field) <= 998 and len(field) > 900 and
+          text.endswith("\u2026") and body and body == char * len(body),
+          "long subject: a Subject field of %d octets (want 900 to 998), "
+          "text %r...%r (want %r repeated, then an ellipsis)" % (
+              len(field), text[:12], text[-4:], char))
+
+
 def send_pair(ports, tag, data, rcpts=None):
     """Sends data sealed (sender tag@example.org) and, as the reference,
     unsealed (tag@newsletter.example.com, which a skip rule passes)."""
@@ -195,6 +218,67 @@ def run_exempt(cap, ports):
           "the same mail through the normal port is sealed")
 
 
+def send_raw_rcpt(port, sender, rcpt, data):
+    """Like send, but the RCPT TO argument goes out exactly as given
+    (smtplib would rewrite a source route)."""
+    with smtplib.SMTP("127.0.0.1", port, timeout=120) as s:
+        s.ehlo("client.sealpost.test")
+        code, text = s.mail(sender)
+        if code != 250:
+            return (code, text)
+        code, text = s.docmd("RCPT TO:" + rcpt)
+        if code not in (250, 251):
+            return (code, text)
+        code, text = s.data(data)
+        return None if code == 250 else (code, text)
+
+
+def only_notification(msg, secret):
+    return (header_value(msg, "X-Sealpost-Id") is not None and
+            secret not in msg and
+            "multipart/alternative" in (header_value(msg, "Content-Type")
+                                        or ""))
+
+
+def run_envelope_forms(cap, ports):
+    for i, rcpt in enumerate(["<bob@partner.example.>",
+                              "<@relay.example:bob@partner.example>",
+                              "<<@relay.example:bob@partner.example>>"]):
+        secret = b"envelope form %d secret body line" % i
+        data = (b"From: ann@example.org\r\nTo: bob@partner.example\r\n"
+                b"Subject: form %d\r\n\r\n" % i + secret + b"\r\n")
+        err = send_raw_rcpt(ports["smtp"], "ann@example.org", rcpt, data)
+        check(err is None, "RCPT TO:%s: accepted (%s)" % (rcpt, err))
+        if err is not None:
+            continue
+        (env_, msg), = cap.wait(1, timeout=30)
+        check(only_notification(msg, secret),
+              "RCPT TO:%s (delivered to %s): only the notification" % (
+                  rcpt, ",".join(env_["rcpt_to"])))
+
+
+def run_two_subjects(cap, ports):
+    secret = b"two subjects secret body line"
+    data = (b"From: ann@example.org\r\nTo: x@example.com\r\n"
+            b"Subject: harmless\r\nSubject: [secure] second\r\n\r\n" +
+            secret + b"\r\n")
+    err = send(ports["smtp"], "ann@example.org", ["x@example.com"], data)
+    check(err is None, "two Subjects: accepted (%s)" % (err,))
+    if err is not None:
+        return
+    (_, msg), = cap.wait(1, timeout=30)
+    check(only_notification(msg, secret),
+          "two Subjects, tag in the second: only the notification")
+    head = msg.split(b"\r\n\r\n", 1)[0]
+    subjects = [l for l in head.split(b"\r\n")
+                if l.lower().startswith(b"subject:")]
+    check(len(subjects) == 1 and b"harmless" not in head and
+          b"[secure]" not in head,
+          "two Subjects: the notification has one, tag removed (%r)" % (
+              subjects,))
+    check_subject(msg, "second")
+
+
 def hard_inputs():
     long_subject = b"Subject: [secure] " + b"\r\n ".join(
         b"word%05d lorem ipsum dolor sit amet" % i for i in range(5700))
@@ -213,6 +297,11 @@ def hard_inputs():
          b"eight bit header message secret body\r\n"),
         ("200 KB subject", long_subject + b"\r\nFrom: a@example.org\r\n\r\n"
          b"the body under a very long subject secret\r\n"),
+        ("unbroken 200 KB subject", b"Subject: [secure] " + b"A" * 200000 +
+         b"\r\nFrom: a@example.org\r\n\r\nunder an unbroken subject secret\r\n"),
+        ("60 KB UTF-8 subject", b"Subject: [secure] " +
+         "\u00e9".encode() * 30000 + b"\r\nFrom: a@example.org\r\n\r\n"
+         b"under a long utf-8 subject secret\r\n"),
         ("Bcc only", b"From: a@example.org\r\nBcc: hidden@partner.example\r\n"
          b"Subject: bcc\r\n\r\nblind copy only message secret body\r\n"),
         ("3 MB body", b"From: a@example.org\r\nSubject: big\r\n\r\n"
@@ -230,6 +319,10 @@ def run_hard(env, cap, ports):
             check_sealed(env, name, data, sealed, ref)
             if name == "raw 8-bit headers":
                 check_subject(sealed[1], "Gr\u00fc\u00dfe \u20ac")
+            if name == "unbroken 200 KB subject":
+                check_long_subject(sealed[1], "A")
+            if name == "60 KB UTF-8 subject":
+                check_long_subject(sealed[1], "\u00e9")
     rcpts = ["r%04d@partner.example" % i for i in range(1000)]
     data = (b"From: a@example.org\r\nSubject: many\r\n\r\n"
             b"thousand recipients secret body line\r\n")
@@ -244,6 +337,10 @@ def run_hard(env, cap, ports):
             ids.add("LEAK")
     check(got == set(rcpts) and len(ids) == 1 and None not in ids,
           "1000 recipients: all get the same sealed notification")
+    listed = env.ctl("list").stdout.decode(errors="replace")
+    check("purged" not in listed.lower() and
+          "action=withdraw" not in env.log_text(),
+          "hard inputs: no record left behind by a refused try")
 
 
 def main():
@@ -267,6 +364,8 @@ def main():
                      ports["capture"], milter=env.postfix_milter(),
                      sets=["header_size_limit=1048576"])
         run_untouched(cap, ports)
+        run_envelope_forms(cap, ports)
+        run_two_subjects(cap, ports)
         run_exempt(cap, ports)
         run_sendmail(env, pf, cap)
         run_hard(env, cap, ports)

@@ -5,10 +5,14 @@
 # folder), and checks what they leave in the store with sealpostctl.
 #   early accept at end of header for mail no rule seals;
 #   header and body replacement for mail that is sealed, and the
-#     sealed original exported byte for byte;
+#     sealed original exported byte for byte; every content header
+#     deleted, however long its name;
 #   several messages (and an aborted one) on one connection;
 #   tempfail when the store is full, when it is unwritable, and when
-#     there is no key.
+#     there is no key; tempfail and no record left when the MTA cannot
+#     take the changes (raw_client.py);
+#   a subject too long for a header cut to 998 octets (raw_client.py);
+#   one milter at a time (the pid file lock), -h, -n.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: run-miltertest.sh BUILD}
@@ -78,10 +82,68 @@ if run_case seal_replace seal_replace.lua; then
 		case_fail "seal and export" "export of $id differs: $(cat "$tmp/export.err")"
 	fi
 fi
+run_case "long content header name" long_content_header.lua &&
+	case_pass "a content header with a 300-character name is deleted"
 if run_case several_messages several_messages.lua; then
 	n=$(grep -c '^ID=' "$tmp/last.out")
 	[ "$n" = 3 ] && case_pass "several messages on one connection" ||
 		case_fail "several messages" "got $n sealed, want 3"
+fi
+
+# The MTA cannot take the changes at end of message (the client stops
+# reading): tempfail, and the record just committed is withdrawn, not
+# left listed (as purged or otherwise).
+if python3 "$here/raw_client.py" "${SP_SOCKET#unix:}" QHANG1 hangup \
+	>"$tmp/last.out" 2>&1; then
+	for _ in $(seq 1 50); do
+		grep -q "QHANG1: action=tempfail" "$SP_ROOT/milter.log" && break
+		sleep 0.1
+	done
+	hid=$(sed -n 's/.*QHANG1: action=tempfail id=\([^ ]*\) .*refused a change.*/\1/p' \
+		"$SP_ROOT/milter.log")
+	sp_ctl list >"$tmp/list.out" 2>&1
+	if [ -n "$hid" ] && grep -q "^ID " "$tmp/list.out" &&
+		! grep -q -- "$hid" "$tmp/list.out"; then
+		case_pass "changes refused at end of message: tempfail, no record left"
+	else
+		case_fail "refused changes" "id '$hid' listed or no tempfail: $(cat "$tmp/list.out")"
+	fi
+else
+	case_fail "refused changes" "raw_client.py: $(cat "$tmp/last.out")"
+fi
+
+# A tagged subject too long for a replacement header (about 60 KB, the
+# most the milter protocol carries) is sealed: the notification's
+# Subject is cut to a field of at most 998 octets, at a character
+# boundary, with an ellipsis.
+for kind in ascii utf8; do
+	python3 "$here/raw_client.py" "${SP_SOCKET#unix:}" QLONG1 long-subject \
+		"$kind" >"$tmp/last.out" 2>&1 || true
+	field=$(sed -n 's/^FIELD=//p' "$tmp/last.out")
+	if grep -q "^REPLY=c$" "$tmp/last.out" && grep -q "^TEXT=ok$" "$tmp/last.out" &&
+		[ "${field:-0}" -le 998 ] && [ "${field:-0}" -ge 900 ]; then
+		case_pass "a 60 KB $kind subject: sealed, Subject cut to $field octets"
+	else
+		case_fail "long $kind subject" "field ${field:-none}, want 900 to 998"
+	fi
+done
+
+# A second milter refuses to start while the first runs (the pid file
+# is locked), before it touches the socket: the first keeps serving.
+sock=${SP_SOCKET#unix:}
+ino=$(stat -c %i "$sock")
+rc=0
+timeout 10 "$SP_BUILD/bin/sealpost-milter" -c "$SP_CONF" -f \
+	>"$tmp/second.out" 2>&1 || rc=$?
+cp "$tmp/second.out" "$tmp/last.out"
+if [ "$rc" = 1 ] &&
+	grep -q "already running (pid $SP_MILTER_PID," "$tmp/second.out" &&
+	[ "$(stat -c %i "$sock" 2>/dev/null)" = "$ino" ] &&
+	[ "$(cat "$SP_ROOT/run/milter.pid")" = "$SP_MILTER_PID" ] &&
+	run_case "second milter refused" early_accept.lua; then
+	case_pass "a second milter refuses to start; the first keeps its socket"
+else
+	case_fail "second milter" "exit $rc, want 1, or socket or pid file changed"
 fi
 
 # SIGHUP: a good rules file is swapped in (mail to newrule.example is
@@ -122,7 +184,13 @@ sp_milter_stop
 sp_env_init "$tmp/limits" "$build"
 sp_conf_set max_message_size 4k
 sp_conf_set max_recipients 3
+# A stale pid file (naming a live process that is no milter) is taken
+# over: only the lock counts.
+echo $$ >"$SP_ROOT/run/milter.pid"
 sp_milter_start
+[ "$(cat "$SP_ROOT/run/milter.pid")" = "$SP_MILTER_PID" ] &&
+	case_pass "a stale pid file is taken over" ||
+	case_fail "stale pid file" "pid file: $(cat "$SP_ROOT/run/milter.pid"), want $SP_MILTER_PID"
 if mt_run_d reject.lua nrcpt=1 &&
 	grep -q "QREJ1: action=reject reason=too-big" "$SP_ROOT/milter.log"; then
 	case_pass "over max_message_size: 552, logged"
@@ -138,10 +206,51 @@ else
 fi
 sp_milter_stop
 
+# Detached (no -f): the lock survives daemon()'s fork, the pid file
+# names the daemon, and a second start is refused.
+rm -f "$SP_ROOT/run/milter.pid"
+"$build/bin/sealpost-milter" -c "$SP_CONF" >"$tmp/daemon.out" 2>&1 || true
+for _ in $(seq 1 50); do
+	[ -s "$SP_ROOT/run/milter.pid" ] && sp_socket_ready && break
+	sleep 0.1
+done
+dpid=$(cat "$SP_ROOT/run/milter.pid" 2>/dev/null || echo 0)
+rc=0
+timeout 10 "$build/bin/sealpost-milter" -c "$SP_CONF" -f \
+	>"$tmp/last.out" 2>&1 || rc=$?
+if [ "$dpid" -gt 1 ] && kill -0 "$dpid" 2>/dev/null && [ "$rc" = 1 ] &&
+	grep -q "already running (pid $dpid," "$tmp/last.out"; then
+	case_pass "a detached milter holds the pid file lock"
+else
+	case_fail "detached milter" "pid $dpid, second start exit $rc, want 1"
+fi
+if [ "$dpid" -gt 1 ]; then
+	kill "$dpid" 2>/dev/null || true
+	for _ in $(seq 1 100); do
+		kill -0 "$dpid" 2>/dev/null || break
+		sleep 0.1
+	done
+fi
+[ -e "$SP_ROOT/run/milter.pid" ] &&
+	case_fail "pid file after stop" "still there" ||
+	case_pass "the pid file is removed on a clean stop"
+
+# -h: usage on stdout, exit 0; an unknown option: usage, exit 78.
+rc=0
+"$build/bin/sealpost-milter" -h >"$tmp/last.out" 2>&1 || rc=$?
+[ "$rc" = 0 ] && grep -q "^usage: sealpost-milter" "$tmp/last.out" &&
+	case_pass "-h prints the usage, exit 0" ||
+	case_fail "-h" "exit $rc, want 0"
+rc=0
+"$build/bin/sealpost-milter" -x >"$tmp/last.out" 2>&1 || rc=$?
+[ "$rc" = 78 ] && grep -q "^usage: sealpost-milter" "$tmp/last.out" &&
+	case_pass "an unknown option: usage, exit 78" ||
+	case_fail "unknown option" "exit $rc, want 78"
+
 # -n checks config, rules and keys; a bad rules file is refused with
 # its file and line.
 if "$build/bin/sealpost-milter" -c "$SP_CONF" -n >"$tmp/n.out" 2>&1 &&
-	grep -q "ok, 3 rules" "$tmp/n.out"; then
+	grep -q "^$SP_CONF: config OK, 3 rules" "$tmp/n.out"; then
 	case_pass "-n accepts a good config"
 else
 	case_fail "-n good" "$(cat "$tmp/n.out")"

@@ -103,6 +103,10 @@ static const struct {
 	    "is not a plain mail address" },
 	{ "mail_from without domain", URL "mail_from = sealpost@\n",
 	    "is not a plain mail address" },
+	{ "quotes in a value are shown escaped",
+	    URL "mail_from = \"Portal\" <p@x.test>\n",
+	    "t.conf:2: mail_from: \"\\\"Portal\\\" <p@x.test>\" is not a plain "
+	    "mail address" },
 	{ "brand_color not hex", URL "brand_color = red\n",
 	    "\"red\" is not a colour" },
 	{ "mode not octal", URL "milter_socket_mode = 0689\n",
@@ -118,17 +122,17 @@ static const struct {
 	{ "NUL byte in a line", URL "brand_name = a\0b\n",
 	    "t.conf:2: the line holds a NUL byte" },
 	{ "Latin-1 byte is not UTF-8", URL "brand_name = caf\xe9\n",
-	    "t.conf:2: brand_name: \"caf?\" is not valid UTF-8" },
+	    "t.conf:2: brand_name: \"caf\\xe9\" is not valid UTF-8" },
 	{ "overlong slash is not UTF-8",
 	    URL "brand_footer = a\xc0\xaf"
 	        "b\n",
-	    "t.conf:2: brand_footer: \"a??b\" is not valid UTF-8" },
+	    "t.conf:2: brand_footer: \"a\\xc0\\xafb\" is not valid UTF-8" },
 	{ "surrogate is not UTF-8", URL "brand_name = \xed\xa0\x80\n",
 	    "is not valid UTF-8" },
 	{ "cut sequence is not UTF-8", URL "brand_name = ab\xe2\x82\n",
 	    "is not valid UTF-8" },
 	{ "8-bit byte in a path", URL "store_path = /var/\xff\n",
-	    "t.conf:2: store_path: \"/var/?\" is not valid UTF-8" },
+	    "t.conf:2: store_path: \"/var/\\xff\" is not valid UTF-8" },
 	{ "missing required key", "brand_name = x\n",
 	    "t.conf: missing required key portal_url" },
 	{ "map size above max size",
@@ -214,7 +218,7 @@ defaults_fill_every_unset_key(void **state)
 	CHECK_INT(parse(URL, &cfg, &d), SP_OK);
 	CHECK_STR(
 	    cfg->milter_socket, "unix:/var/spool/postfix/sealpost/milter.sock");
-	CHECK_STR(cfg->portal_socket, "unix:/run/sealpost/portal.sock");
+	CHECK_STR(cfg->portal_socket, "unix:/run/sealpost-portal/portal.sock");
 	CHECK_STR(cfg->store_path, "/var/lib/sealpost/store");
 	CHECK_STR(cfg->keys_dir, "/etc/sealpost/keys");
 	CHECK_STR(cfg->rules_file, "/etc/sealpost/rules");
@@ -738,16 +742,16 @@ doc_line(const struct sp_config_key *k, const struct sp_config *cfg, char *buf,
 	    sp_config_type_name(k->type), def, range, progs + 2);
 }
 
+/* A file of the source tree (docs, packaging), read whole. */
 static char *
-read_man_page(void)
+read_source(const char *rel)
 {
 	const char *src = getenv("SEALPOST_SOURCE_DIR");
 	char path[1024];
 	char *text = calloc(1, 1 << 20);
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/docs/man/sealpost.conf.5",
-	    src != NULL ? src : "..");
+	snprintf(path, sizeof(path), "%s/%s", src != NULL ? src : "..", rel);
 	fp = fopen(path, "r");
 	if (fp == NULL || text == NULL)
 		fail_msg("%s: cannot read it (set SEALPOST_SOURCE_DIR)", path);
@@ -755,6 +759,12 @@ read_man_page(void)
 		fail_msg("%s: empty", path);
 	fclose(fp);
 	return text;
+}
+
+static char *
+read_man_page(void)
+{
+	return read_source("docs/man/sealpost.conf.5");
 }
 
 static void
@@ -793,6 +803,29 @@ every_key_is_documented_in_the_man_page(void **state)
 	free(man);
 }
 
+/* The example config shows every key, set or commented out ("key = " or
+ * "#key = " at the start of a line), so it stays in step with the table. */
+static void
+every_key_is_in_the_example_config(void **state)
+{
+	const struct sp_config_key *keys;
+	char set[128], off[128], *ex;
+	size_t i, n;
+
+	(void)state;
+	ex = read_source("packaging/sealpost.conf.example");
+	keys = sp_config_keys(&n);
+	for (i = 0; i < n; i++) {
+		snprintf(set, sizeof(set), "\n%s = ", keys[i].name);
+		snprintf(off, sizeof(off), "\n#%s = ", keys[i].name);
+		if (strstr(ex, set) == NULL && strstr(ex, off) == NULL)
+			fail_msg("sealpost.conf.example: got no line \"%s = \" "
+			         "or \"#%s = \", want one",
+			    keys[i].name, keys[i].name);
+	}
+	free(ex);
+}
+
 int
 main(void)
 {
@@ -817,6 +850,7 @@ main(void)
 		cmocka_unit_test(
 		    table_names_are_unique_and_documented_types_known),
 		cmocka_unit_test(every_key_is_documented_in_the_man_page),
+		cmocka_unit_test(every_key_is_in_the_example_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -294,6 +294,28 @@ safe_filename_cases(void **state)
 }
 
 static void
+safe_filename_cut_keeps_extension(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "abcdefghijklmnopqrstuvwxyz.pdf", "abcdefghijk.pdf" },
+		{ "a\"b\r\nX-Evil: header-injected.pdf", "a_b__X-Evil.pdf" },
+		{ "abcdefghijklmnopqrstuvwxyz.p\"f", "abcdefghijk.p_f" },
+		{ "abcdefghijklmnop.averyveryverylongextension",
+		    "abcdefghijklmno" },
+	};
+	char out[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_STR(sp_http_safe_filename(cases[i].in,
+		              strlen(cases[i].in), out, sizeof(out)),
+		    cases[i].want);
+}
+
+static void
 filename_star_encodes_and_defuses_paths(void **state)
 {
 	static const struct {
@@ -333,6 +355,7 @@ main(void)
 		cmocka_unit_test(html_escape_neutralises_markup),
 		cmocka_unit_test(hbuf_fails_past_cap_and_stays_failed),
 		cmocka_unit_test(safe_filename_cases),
+		cmocka_unit_test(safe_filename_cut_keeps_extension),
 		cmocka_unit_test(filename_star_encodes_and_defuses_paths),
 	};
 

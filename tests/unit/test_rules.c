@@ -171,7 +171,177 @@ static const struct decide_case decide_cases[] = {
 	    SP_ACTION_ENCRYPT, "s", "do-not-forward", "x" },
 	{ "empty rule set", "# nothing\n", "Subject: x\n\nb", "a@b.example",
 	    "c@d.example", SP_ACTION_NONE, NULL, NULL, "x" },
+	{ "tag in second subject", rules_main,
+	    "Subject: harmless\nSubject: [secure] second\n\nb",
+	    "a@corp.example", "x@other.example", SP_ACTION_ENCRYPT,
+	    "secure-tag", "encrypt-only", "second" },
+	{ "tag in third subject shown from it", rules_main,
+	    "Subject: one\nTo: x@other.example\nSubject: two\n"
+	    "subject: =?UTF-8?Q?=5BENCRYPT=5D_drei?=\n\nb",
+	    "a@corp.example", "x@other.example", SP_ACTION_ENCRYPT,
+	    "secure-tag", "encrypt-only", "drei" },
+	{ "contains in second subject", rules_main,
+	    "Subject: hello\nSubject: Invoice 7\n\nb", "a@corp.example",
+	    "x@both.example", SP_ACTION_ENCRYPT, "both", "confidential",
+	    "Invoice 7" },
+	{ "except subject in second subject",
+	    "rule a { match any; except subject-contains public; encrypt "
+	    "confidential }\n",
+	    "Subject: secret\nSubject: public\n\nb", "a@corp.example",
+	    "x@other.example", SP_ACTION_NONE, NULL, NULL, "secret" },
+	{ "header condition in second field", rules_main,
+	    "Subject: s\nX-Classification: none\n"
+	    "X-Classification: Confidential\n\nb",
+	    "a@corp.example", "x@other.example", SP_ACTION_ENCRYPT,
+	    "classified", "do-not-forward", "s" },
+	{ "tag rule before skip rule", rules_main,
+	    "Subject: first\nSubject: [secure] second\n\nb", "ceo@example.com",
+	    "x@other.example", SP_ACTION_ENCRYPT, "secure-tag", "encrypt-only",
+	    "second" },
 };
+
+/* Envelope address forms (sealpost-rules(5), ENVELOPE ADDRESSES): each
+ * must reach the rule the mailbox it is delivered to matches. */
+static const char rules_env[] =
+    "rule early-skip { match rcpt-domain skipfirst.example; skip }\n"
+    "rule partners { match rcpt-domain partner.example; encrypt "
+    "confidential }\n"
+    "rule person { match rcpt carol@people.example; encrypt "
+    "do-not-forward }\n"
+    "rule boss { match sender ceo@corp.example; encrypt encrypt-only }\n"
+    "rule idn { match rcpt-domain xn--mnchen-3ya.example; encrypt "
+    "confidential-view-only }\n"
+    "rule guarded { match rcpt-domain guarded.example; except "
+    "rcpt-domain x.example; encrypt confidential }\n"
+    "rule internal { match rcpt-domain corp.example; skip }\n"
+    "rule bounce { match sender <>; skip }\n";
+
+struct env_case {
+	const char *name;
+	const char *from;
+	const char *to;
+	enum sp_action action;
+	const char *rule;
+};
+
+static const struct env_case env_cases[] = {
+	{ "plain", "a@other.example", "bob@partner.example", SP_ACTION_ENCRYPT,
+	    "partners" },
+	{ "upper case", "a@other.example", "BOB@PARTNER.EXAMPLE",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "trailing dot on domain", "a@other.example", "bob@partner.example.",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "angle brackets", "a@other.example", "<bob@partner.example>",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "brackets and trailing dot", "a@other.example",
+	    " <bob@Partner.Example.> ", SP_ACTION_ENCRYPT, "partners" },
+	{ "trailing white space", "a@other.example",
+	    "bob@partner.example \t\r\n", SP_ACTION_ENCRYPT, "partners" },
+	{ "white space around at", "a@other.example", "bob @ partner.example",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "source route", "a@other.example",
+	    "@relay.example:bob@partner.example", SP_ACTION_ENCRYPT,
+	    "partners" },
+	{ "source route in brackets", "a@other.example",
+	    "<@relay.example,@r2.example:bob@partner.example>",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "doubled brackets with source route", "a@other.example",
+	    "<<@relay.example:bob@partner.example>>", SP_ACTION_ENCRYPT,
+	    "partners" },
+	{ "source route to other domain", "a@other.example",
+	    "<@partner.example:bob@other.example>", SP_ACTION_NONE, NULL },
+	{ "quoted local part", "a@other.example", "\"bob\"@partner.example",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "quoted local part address rule", "a@other.example",
+	    "<\"Carol\"@People.Example.>", SP_ACTION_ENCRYPT, "person" },
+	{ "escaped local part", "a@other.example", "c\\arol@people.example",
+	    SP_ACTION_ENCRYPT, "person" },
+	{ "quoted at in local part", "a@other.example",
+	    "\"x@corp.example\"@partner.example", SP_ACTION_ENCRYPT,
+	    "partners" },
+	{ "comment", "a@other.example", "bob(team)@partner.example (x)",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "display name", "a@other.example", "Bob <bob@partner.example>",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "u-label with trailing dot", "a@other.example",
+	    "x@m\xc3\xbcnchen.example.", SP_ACTION_ENCRYPT, "idn" },
+	{ "percent hack", "a@other.example", "bob%partner.example@corp.example",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "percent hack rightmost", "a@other.example",
+	    "bob%x.example%Partner.Example@corp.example", SP_ACTION_ENCRYPT,
+	    "partners" },
+	{ "percent hack skips no rule", "a@other.example",
+	    "bob%corp.example@elsewhere.example", SP_ACTION_NONE, NULL },
+	{ "percent hack to skipped domain still sealed", "a@other.example",
+	    "bob%skipfirst.example@partner.example", SP_ACTION_ENCRYPT,
+	    "partners" },
+	{ "percent hack excepts nothing", "a@other.example",
+	    "bob%x.example@guarded.example", SP_ACTION_ENCRYPT, "guarded" },
+	{ "skip rule still holds for plain address", "a@other.example",
+	    "bob@SkipFirst.example.", SP_ACTION_SKIP, "early-skip" },
+	{ "bang path", "a@other.example", "partner.example!bob",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "domain literal matches no domain", "a@other.example",
+	    "bob@[192.0.2.1]", SP_ACTION_NONE, NULL },
+	{ "bare local part", "a@other.example", "bob", SP_ACTION_NONE, NULL },
+	{ "internal stays skipped", "a@other.example", "x@CORP.example.",
+	    SP_ACTION_SKIP, "internal" },
+	{ "sender forms", "<@r.example:CEO@Corp.Example.>", "x@other.example",
+	    SP_ACTION_ENCRYPT, "boss" },
+	{ "null sender in brackets", "<>", "x@other.example", SP_ACTION_SKIP,
+	    "bounce" },
+	{ "null sender empty", "", "x@other.example", SP_ACTION_SKIP,
+	    "bounce" },
+	{ "unbalanced quote sealed", "a@other.example", "\"bob@partner.example",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "unclosed bracket sealed", "a@other.example", "<bob@partner.example",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "route without colon sealed", "a@other.example",
+	    "@relay.example bob@partner.example", SP_ACTION_ENCRYPT,
+	    "partners" },
+	{ "route to nothing sealed", "a@other.example", "<@relay.example:>",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "empty domain sealed", "a@other.example", "bob@", SP_ACTION_ENCRYPT,
+	    "partners" },
+	{ "invalid domain sealed", "a@other.example", "bob@part_ner.example",
+	    SP_ACTION_ENCRYPT, "partners" },
+	{ "unparsable sender sealed by sender rule", "ceo@corp.example)",
+	    "x@other.example", SP_ACTION_ENCRYPT, "boss" },
+};
+
+static void
+env_table(void **state)
+{
+	struct sp_ruleset *rs = NULL;
+	struct sp_diag diag;
+	struct sp_rules_input in = { 0 };
+	struct sp_decision d;
+	size_t i;
+
+	(void)state;
+	sp_diag_init(&diag);
+	CHECK_INT(
+	    sp_rules_parse("t.rules", rules_env, strlen(rules_env), &rs, &diag),
+	    SP_OK);
+	for (i = 0; i < sizeof(env_cases) / sizeof(env_cases[0]); i++) {
+		const struct env_case *c = &env_cases[i];
+
+		in.sender = c->from;
+		in.rcpts = &c->to;
+		in.nrcpt = 1;
+		CHECK_INT(sp_rules_decide(rs, &in, &d), SP_OK);
+		if (d.action != c->action ||
+		    (d.rule == NULL || c->rule == NULL
+		            ? d.rule != c->rule
+		            : strcmp(d.rule, c->rule) != 0))
+			fail_msg("%s: got action %d rule %s, want %d rule %s",
+			    c->name, d.action, d.rule ? d.rule : "-", c->action,
+			    c->rule ? c->rule : "-");
+		sp_decision_cleanup(&d);
+	}
+	sp_ruleset_unref(rs);
+	sp_diag_cleanup(&diag);
+}
 
 /* Splits "a b c" into a NULL-terminated array (strings point into buf). */
 static size_t
@@ -295,6 +465,25 @@ static const struct error_case error_cases[] = {
 	    "rule a {\n match subject-tag \"[secure\n skip\n}\n",
 	    { "t.rules:2:20: expected a closing \" for this string, found end "
 	      "of line" } },
+	{ "unterminated string keeps its line's closing brace",
+	    "rule a { match subject-tag \"[secure] ; skip }\n"
+	    "rule b { match any; skip; encrypt confidential }\n",
+	    { "t.rules:1:28: expected a closing \" for this string, found end "
+	      "of line",
+	        "t.rules:2:27: expected one action in rule \"b\", found "
+	        "\"encrypt\"" } },
+	{ "errors after unterminated string name their rule",
+	    "rule a {\n match subject-tag \"x }\nrule b {\n skip\n skip\n}\n",
+	    { "t.rules:2:20: expected a closing \" for this string, found end "
+	      "of line",
+	        "t.rules:5:2: expected one action in rule \"b\", found "
+	        "\"skip\"" } },
+	{ "unterminated string in template",
+	    "template t { brand \"x }\nrule a { match any; encrypt nope }\n",
+	    { "t.rules:1:20: expected a closing \" for this string, found end "
+	      "of line",
+	        "t.rules:2:29: expected a known template, found unknown "
+	        "template \"nope\"" } },
 	{ "unknown escape", "rule a { match subject-tag \"a\\nb\"; skip }\n",
 	    { "t.rules:1:30: expected \\\" or \\\\ after a backslash, found "
 	      "another character" } },
@@ -656,6 +845,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decide_table),
+		cmocka_unit_test(env_table),
 		cmocka_unit_test(errors_table),
 		cmocka_unit_test(nul_in_value_refused),
 		cmocka_unit_test(templates_built_in_and_admin),

@@ -431,6 +431,33 @@ commit_drops_chunks_past_the_end(void **state)
 	CHECK_INT(fx_open(f, 0, 0), SP_OK);
 }
 
+/* A withdrawn message is gone whole: no metadata, no tombstone in the
+ * list, no chunk left; others stay; a second withdraw finds nothing. */
+static void
+withdraw_leaves_no_record(void **state)
+{
+	struct fx *f = *state;
+	struct sp_msg_meta m;
+	char id[SP_ID_LEN + 1], other[SP_ID_LEN + 1];
+	int n = 0;
+
+	tu_id(id, 23);
+	tu_id(other, 24);
+	CHECK_INT(write_msg(f->s, id, 2, 3, &f->err), SP_OK);
+	CHECK_INT(write_msg(f->s, other, 1, 2, &f->err), SP_OK);
+	CHECK_INT(sp_store_msg_withdraw(f->s, id, &f->err), SP_OK);
+	CHECK_INT(sp_store_msg_get(f->s, id, &m, &f->err), SP_ENOTFOUND);
+	CHECK_INT(sp_store_msg_list(f->s, count_meta, &n, &f->err), SP_OK);
+	CHECK_INT(n, 1);
+	CHECK_INT(read_msg(f->s, other, 2, &f->err), SP_OK);
+	CHECK_INT(sp_store_msg_withdraw(f->s, id, &f->err), SP_ENOTFOUND);
+	sp_store_close(f->s);
+	f->s = NULL;
+	CHECK_INT(raw_chunk_count(f->path, id), 0);
+	CHECK_INT(raw_chunk_count(f->path, other), 2);
+	CHECK_INT(fx_open(f, 0, 0), SP_OK);
+}
+
 static void
 malformed_ids_are_refused(void **state)
 {
@@ -1125,6 +1152,7 @@ main(void)
 		T(gc_removes_old_orphans_only),
 		T(commit_refuses_misuse),
 		T(commit_drops_chunks_past_the_end),
+		T(withdraw_leaves_no_record),
 		T(malformed_ids_are_refused),
 		T(map_grows_when_full),
 		T(full_store_fails_with_store_full),
