@@ -5,8 +5,11 @@
  * The browser holds 32 random bytes as 43 base64url characters; the
  * store holds, under H("session", raw id), a struct sess_rec whose kv
  * expiry is the earlier of last use + session_idle and creation +
- * session_max.  Every lookup moves the idle deadline in the same write
- * transaction that reads the record.
+ * session_max.  A lookup moves the idle deadline (in the same write
+ * transaction that reads the record) only when the recorded last use is
+ * SESSION_TOUCH_EVERY seconds old or more; a more recent one is only read,
+ * with no write and no disk flush.  So a session in use ends between
+ * session_idle - SESSION_TOUCH_EVERY and session_idle after its last use.
  */
 #include "auth_priv.h"
 
@@ -14,6 +17,8 @@
 
 #define SESSION_RAW     32
 #define SESSION_VERSION 1
+/* Seconds a recorded last use may lag behind the real one. */
+#define SESSION_TOUCH_EVERY 60
 
 struct sess_rec {
 	uint32_t version;
@@ -109,6 +114,26 @@ session_touch(void *vctx, bool found, void *val, size_t *vlen, int64_t *expires)
 	return 1;
 }
 
+/* Reads the record without writing; true when it is live and its last
+ * use recent enough that it need not be rewritten (ctx->rec gets it). */
+static bool
+session_fresh(struct sp_auth *a, const unsigned char key[AUTH_HASH_BYTES],
+    struct touch_ctx *ctx)
+{
+	unsigned char val[SP_KV_VAL_MAX];
+	size_t vlen = 0;
+
+	if (sp_store_kv_get(a->store, SP_KV_SESSIONS, key, AUTH_HASH_BYTES, val,
+	        &vlen, NULL) != SP_OK ||
+	    vlen != sizeof(ctx->rec))
+		return false;
+	memcpy(&ctx->rec, val, sizeof(ctx->rec));
+	return ctx->rec.version == SESSION_VERSION &&
+	    session_deadline(a, &ctx->rec) > ctx->now &&
+	    ctx->rec.last_used <= ctx->now &&
+	    ctx->now - ctx->rec.last_used < SESSION_TOUCH_EVERY;
+}
+
 int
 sp_session_lookup(struct sp_auth *a, const char *cookie, int64_t now,
     struct sp_session *out, struct sp_error *err)
@@ -125,12 +150,14 @@ sp_session_lookup(struct sp_auth *a, const char *cookie, int64_t now,
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.a = a;
 	ctx.now = now;
-	rc = sp_store_kv_update(a->store, SP_KV_SESSIONS, key, sizeof(key),
-	    session_touch, &ctx, err);
-	if (rc != SP_OK)
-		return rc;
-	if (!ctx.ok)
-		return sp_error_set(err, SP_ENOTFOUND, "no session");
+	if (!session_fresh(a, key, &ctx)) {
+		rc = sp_store_kv_update(a->store, SP_KV_SESSIONS, key,
+		    sizeof(key), session_touch, &ctx, err);
+		if (rc != SP_OK)
+			return rc;
+		if (!ctx.ok)
+			return sp_error_set(err, SP_ENOTFOUND, "no session");
+	}
 	memcpy(out->id, ctx.rec.id, sizeof(out->id));
 	out->id[SP_ID_LEN] = '\0';
 	memcpy(out->rcpt, ctx.rec.rcpt, sizeof(out->rcpt));

@@ -39,9 +39,12 @@
  * (24).  The known-answer tests rely on that order.
  *
  * Secrets (the message key and both stream states) live in sodium_malloc
- * memory and are wiped on free; the plaintext buffer is wiped too.
+ * memory (blocks reused through seal_secmem.h) and are wiped when given
+ * back; the plaintext buffer is wiped too.
  */
 #include "sp_seal.h"
+
+#include "seal_secmem.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -68,6 +71,11 @@ struct seal_secrets {
 	unsigned char key[SS_KEYBYTES];
 	crypto_secretstream_xchacha20poly1305_state st;
 };
+
+_Static_assert(sizeof(struct seal_secrets) <= SP_SECMEM_BLOCK, "secret block");
+_Static_assert(
+    sizeof(crypto_secretstream_xchacha20poly1305_state) <= SP_SECMEM_BLOCK,
+    "secret block");
 
 struct sp_sealer {
 	struct seal_secrets *sec; /* sodium_malloc */
@@ -231,7 +239,7 @@ sp_sealer_new(struct sp_sealer **out, const struct sp_keypair *key,
 	if (sodium_init() < 0)
 		return sp_error_set(err, SP_EINVAL, "libsodium did not start");
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->sec = sodium_malloc(sizeof(*s->sec))) == NULL ||
+	    (s->sec = sp_secmem_get(sizeof(*s->sec))) == NULL ||
 	    (s->buf = malloc(SP_SEAL_CHUNK)) == NULL ||
 	    (s->cbuf = malloc(SP_SEAL_CHUNK + SS_ABYTES)) == NULL) {
 		rc = sp_error_set(err, SP_ENOMEM, "cannot seal: out of memory");
@@ -357,7 +365,7 @@ sp_sealer_free(struct sp_sealer *s)
 {
 	if (s == NULL)
 		return;
-	sodium_free(s->sec); /* wipes */
+	sp_secmem_put(s->sec); /* wipes */
 	if (s->buf != NULL)
 		sodium_memzero(s->buf, SP_SEAL_CHUNK);
 	free(s->buf);
@@ -419,8 +427,8 @@ sp_opener_new(struct sp_opener **out, const struct sp_keyring *kr,
 	if (sodium_init() < 0)
 		return sp_error_set(err, SP_EINVAL, "libsodium did not start");
 	if ((o = calloc(1, sizeof(*o))) == NULL ||
-	    (o->st = sodium_malloc(sizeof(*o->st))) == NULL ||
-	    (key = sodium_malloc(SS_KEYBYTES)) == NULL) {
+	    (o->st = sp_secmem_get(sizeof(*o->st))) == NULL ||
+	    (key = sp_secmem_get(SS_KEYBYTES)) == NULL) {
 		rc = sp_error_set(err, SP_ENOMEM, "cannot open: out of memory");
 		goto out;
 	}
@@ -435,7 +443,7 @@ sp_opener_new(struct sp_opener **out, const struct sp_keyring *kr,
 	*out = o;
 	o = NULL;
 out:
-	sodium_free(key); /* wipes */
+	sp_secmem_put(key); /* wipes */
 	sp_opener_free(o);
 	return rc;
 }
@@ -539,6 +547,6 @@ sp_opener_free(struct sp_opener *o)
 {
 	if (o == NULL)
 		return;
-	sodium_free(o->st); /* wipes */
+	sp_secmem_put(o->st); /* wipes */
 	free(o);
 }

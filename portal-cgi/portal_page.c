@@ -65,14 +65,14 @@ portal_page(struct req *r, int status, const char *name, const char *title,
 
 	snprintf(file, sizeof(file), "portal_%s.html", name);
 	n = page_vars(r, vars, nvars, all);
-	if (sp_template_render_file(dir, file, all, n, &content, &clen, &err) !=
-	    SP_OK) {
+	if (sp_template_render_cached(
+	        dir, file, all, n, &content, &clen, &err) != SP_OK) {
 		page_failed(r, file, &err);
 		return;
 	}
 	all[n++] = (struct sp_tvar){ "title", title };
 	all[n++] = (struct sp_tvar){ "content", content };
-	if (sp_template_render_file(dir, "portal_layout.html", all, n, &page,
+	if (sp_template_render_cached(dir, "portal_layout.html", all, n, &page,
 	        &plen, &err) != SP_OK) {
 		page_failed(r, "portal_layout.html", &err);
 		goto out;

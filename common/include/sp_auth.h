@@ -100,7 +100,11 @@ struct sp_session {
 int sp_session_create(struct sp_auth *a, const char *id, const char *rcpt,
     int64_t now, char cookie[SP_SESSION_ID_LEN + 1],
     struct sp_error *err) SP_MUST_CHECK;
-/* Looks a cookie value up and marks the session used at now.
+/* Looks a cookie value up and marks the session used at now.  The mark
+ * is written at most once a minute (a lookup within 60 s of the recorded
+ * use only reads), so a session may end up to a minute before
+ * session_idle has passed since its real last use; out->last_used is the
+ * recorded use.
  * SP_ENOTFOUND: no such session, malformed, idle or too old. */
 int sp_session_lookup(struct sp_auth *a, const char *cookie, int64_t now,
     struct sp_session *out, struct sp_error *err) SP_MUST_CHECK;

@@ -61,6 +61,14 @@ int sp_template_render_file(const char *dir, const char *name,
     const struct sp_tvar *vars, size_t nvars, char **out, size_t *outlen,
     struct sp_error *err) SP_MUST_CHECK;
 
+/* As sp_template_render_file, but the template is kept in memory in this
+ * process and read again only when the file changed (checked with one
+ * stat() at most once a second: device, inode, size, modification and
+ * change time), so a change shows within about a second.  Thread safe. */
+int sp_template_render_cached(const char *dir, const char *name,
+    const struct sp_tvar *vars, size_t nvars, char **out, size_t *outlen,
+    struct sp_error *err) SP_MUST_CHECK;
+
 /* Writes s HTML-escaped into buf (cap bytes, NUL-terminated, cut short
  * at an entity boundary when it does not fit; buf may be NULL) and
  * returns the length the whole escape needs, NUL not counted. */

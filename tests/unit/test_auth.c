@@ -369,6 +369,42 @@ session_ends_when_idle_or_too_old(void **state)
 	    SP_ENOTFOUND);
 }
 
+/* A lookup rewrites the session's last use only when the recorded one is
+ * a minute old or more; the idle deadline follows the recorded use. */
+static void
+session_use_is_recorded_at_most_once_a_minute(void **state)
+{
+	static const struct {
+		int64_t at;        /* lookup time, seconds after sign-in */
+		int want_rc;       /* what the lookup returns */
+		int64_t want_used; /* recorded last use after it */
+	} steps[] = {
+		{ 30, SP_OK, 0 },
+		{ 59, SP_OK, 0 },
+		{ 60, SP_OK, 60 },
+		{ 100, SP_OK, 60 },
+		{ 60 + 900 - 1, SP_OK, 60 + 900 - 1 },
+		{ 60 + 900 - 1 + 900, SP_ENOTFOUND, 0 },
+	};
+	struct fix *f = *state;
+	char c[SP_SESSION_ID_LEN + 1];
+	struct sp_session s;
+	size_t i;
+
+	CHECK_INT(lim.session_idle, 900);
+	CHECK_INT(
+	    sp_session_create(f->a, ID1, "bob@example.org", f->now, c, NULL),
+	    SP_OK);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		int rc =
+		    sp_session_lookup(f->a, c, f->now + steps[i].at, &s, NULL);
+
+		CHECK_INT(rc, steps[i].want_rc);
+		if (rc == SP_OK)
+			CHECK_INT(s.last_used, f->now + steps[i].want_used);
+	}
+}
+
 static void
 malformed_cookies_find_nothing(void **state)
 {
@@ -531,6 +567,7 @@ main(void)
 		T(missing_secret_in_a_closed_keys_dir_says_keygen),
 		T(session_round_trip_and_logout),
 		T(session_ends_when_idle_or_too_old),
+		T(session_use_is_recorded_at_most_once_a_minute),
 		T(malformed_cookies_find_nothing),
 		T(csrf_token_is_bound_to_its_cookie),
 	};

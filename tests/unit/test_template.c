@@ -4,7 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "check.h"
@@ -184,6 +190,82 @@ template_names_with_slash_are_refused(void **state)
 	    SP_ENOTFOUND);
 }
 
+static void
+put_file(const char *path, const char *text, long mtime)
+{
+	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0)
+		fail_msg("cannot write %s", path);
+	CHECK_INT(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* Renders dir/t.html until it gives want_rc (and want, when not NULL),
+ * for at most 3 s: the cache may serve what it read for up to a second. */
+static void
+render_until(const char *dir, int want_rc, const char *want)
+{
+	const struct sp_tvar tv[] = { { "a", "x&y" } };
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	struct sp_error err;
+	char *out = NULL;
+	size_t len;
+	int rc = SP_OK, tries;
+
+	for (tries = 0; tries < 60; tries++) {
+		free(out);
+		out = NULL;
+		rc = sp_template_render_cached(
+		    dir, "t.html", tv, 1, &out, &len, &err);
+		if (rc == want_rc &&
+		    (want == NULL || (out != NULL && strcmp(out, want) == 0)))
+			break;
+		nanosleep(&pause, NULL);
+	}
+	CHECK_INT(rc, want_rc);
+	if (want != NULL)
+		CHECK_STR(out, want);
+	else
+		CHECK_CONTAINS(err.msg, "t.html");
+	free(out);
+}
+
+/* The cached renderer comes to give what the file holds now: an edit of
+ * the same size, a new size, a broken template, a removal. */
+static void
+cached_template_follows_the_file(void **state)
+{
+	static const struct {
+		const char *text; /* NULL: file removed */
+		long mtime;
+		int want_rc;
+		const char *want;
+	} steps[] = {
+		{ "<p>{{a}}</p>", 1000, SP_OK, "<p>x&amp;y</p>" },
+		{ "<b>{{a}}</b>", 2000, SP_OK, "<b>x&amp;y</b>" },
+		{ "<i>{{a}}</i>", 2500, SP_OK, "<i>x&amp;y</i>" },
+		{ "<em>{{a}}</em>", 2500, SP_OK, "<em>x&amp;y</em>" },
+		{ "{{nope}}", 3000, SP_EFORMAT, NULL },
+		{ NULL, 0, SP_ENOTFOUND, NULL },
+	};
+	char dir[] = "/tmp/sp_tcache_XXXXXX", path[64];
+	size_t i;
+
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		fail_msg("mkdtemp failed");
+	snprintf(path, sizeof(path), "%s/t.html", dir);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (steps[i].text != NULL)
+			put_file(path, steps[i].text, steps[i].mtime);
+		else
+			CHECK_INT(unlink(path), 0);
+		render_until(dir, steps[i].want_rc, steps[i].want);
+	}
+	CHECK_INT(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -193,6 +275,7 @@ main(void)
 		cmocka_unit_test(html_escape_reports_needed_length_and_cuts),
 		cmocka_unit_test(shipped_templates_render_with_notify_names),
 		cmocka_unit_test(template_names_with_slash_are_refused),
+		cmocka_unit_test(cached_template_follows_the_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
