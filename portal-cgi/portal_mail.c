@@ -139,38 +139,29 @@ fail:
 	sp_hbuf_cleanup(b);
 }
 
-void
-portal_queue_code_mail(struct req *r, const struct sp_msg_meta *m,
-    const char *addr, const char *code)
+/* A passcode mail: the template rendered and quoted-printable encoded
+ * under the common headers, queued to addr.  The code is in the text:
+ * every copy is wiped.  logid names the message in the log, or "-". */
+static void
+queue_passcode(struct req *r, const char *tmpl, const struct sp_tvar *vars,
+    size_t nvars, const char *addr, const char *subject, const char *logid)
 {
 	const struct sp_config *c = r->p->cfg;
-	char minutes[32], *text = NULL, *qp = NULL, subj[96];
-	size_t tlen, qlen;
+	char *text = NULL, *qp = NULL;
+	size_t tlen = 0, qlen = 0;
 	struct sp_hbuf b;
-	const struct sp_tvar vars[] = {
-		{ "brand_name", c->brand_name ? c->brand_name : "sealpost" },
-		{ "code", code },
-		{ "sender", m->sender[0] ? m->sender : "(no sender)" },
-		{ "ref", m->ref },
-		{ "minutes", minutes },
-		{ "brand_footer", c->brand_footer },
-		{ "brand_privacy_url", c->brand_privacy_url },
-	};
 	struct sp_error err;
 
-	snprintf(minutes, sizeof(minutes), "%lld",
-	    (long long)(c->passcode_ttl / 60));
 	sp_hbuf_init(&b, 1 << 20);
-	if (sp_template_render_file(c->templates_dir, "passcode.txt", vars,
-	        sizeof(vars) / sizeof(vars[0]), &text, &tlen, &err) != SP_OK ||
+	if (sp_template_render_file(c->templates_dir, tmpl, vars, nvars, &text,
+	        &tlen, &err) != SP_OK ||
 	    sp_qp_encode(text, tlen, &qp, &qlen, &err) != SP_OK) {
-		sp_log(LOG_ERR, r->route.id, "action=mail-failed reason=\"%s\"",
+		sp_log(LOG_ERR, logid, "action=mail-failed reason=\"%s\"",
 		    err.msg);
 		goto out;
 	}
 	add_common_headers(r, &b, c->brand_name);
-	snprintf(subj, sizeof(subj), "Your code for message %s", m->ref);
-	sp_hbuf_printf(&b, "To: <%s>\r\nSubject: %s\r\n", addr, subj);
+	sp_hbuf_printf(&b, "To: <%s>\r\nSubject: %s\r\n", addr, subject);
 	sp_hbuf_adds(&b,
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
@@ -184,6 +175,29 @@ out:
 	free(text);
 	free(qp);
 	sp_hbuf_cleanup(&b);
+}
+
+void
+portal_queue_code_mail(struct req *r, const struct sp_msg_meta *m,
+    const char *addr, const char *code)
+{
+	const struct sp_config *c = r->p->cfg;
+	char minutes[32], subj[96];
+	const struct sp_tvar vars[] = {
+		{ "brand_name", c->brand_name ? c->brand_name : "sealpost" },
+		{ "code", code },
+		{ "sender", m->sender[0] ? m->sender : "(no sender)" },
+		{ "ref", m->ref },
+		{ "minutes", minutes },
+		{ "brand_footer", c->brand_footer },
+		{ "brand_privacy_url", c->brand_privacy_url },
+	};
+
+	snprintf(minutes, sizeof(minutes), "%lld",
+	    (long long)(c->passcode_ttl / 60));
+	snprintf(subj, sizeof(subj), "Your code for message %s", m->ref);
+	queue_passcode(r, "passcode.txt", vars, sizeof(vars) / sizeof(vars[0]),
+	    addr, subj, r->route.id);
 }
 
 void
@@ -236,9 +250,7 @@ void
 portal_queue_sent_code_mail(struct req *r, const char *addr, const char *code)
 {
 	const struct sp_config *c = r->p->cfg;
-	char minutes[32], *text = NULL, *qp = NULL;
-	size_t tlen, qlen;
-	struct sp_hbuf b;
+	char minutes[32];
 	const struct sp_tvar vars[] = {
 		{ "brand_name", c->brand_name ? c->brand_name : "sealpost" },
 		{ "code", code },
@@ -247,33 +259,10 @@ portal_queue_sent_code_mail(struct req *r, const char *addr, const char *code)
 		{ "brand_footer", c->brand_footer },
 		{ "brand_privacy_url", c->brand_privacy_url },
 	};
-	struct sp_error err;
 
 	snprintf(minutes, sizeof(minutes), "%lld",
 	    (long long)(c->passcode_ttl / 60));
-	sp_hbuf_init(&b, 1 << 20);
-	if (sp_template_render_file(c->templates_dir, "sent_passcode.txt", vars,
-	        sizeof(vars) / sizeof(vars[0]), &text, &tlen, &err) != SP_OK ||
-	    sp_qp_encode(text, tlen, &qp, &qlen, &err) != SP_OK) {
-		sp_log(
-		    LOG_ERR, "-", "action=mail-failed reason=\"%s\"", err.msg);
-		goto out;
-	}
-	add_common_headers(r, &b, c->brand_name);
-	sp_hbuf_printf(&b,
-	    "To: <%s>\r\nSubject: Your code for the messages you sent\r\n",
-	    addr);
-	sp_hbuf_adds(&b,
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-	sp_hbuf_add(&b, qp, qlen);
-	queue(r, &b, &addr, 1);
-out:
-	if (text != NULL)
-		sodium_memzero(text, tlen);
-	if (qp != NULL)
-		sodium_memzero(qp, qlen);
-	free(text);
-	free(qp);
-	sp_hbuf_cleanup(&b);
+	queue_passcode(r, "sent_passcode.txt", vars,
+	    sizeof(vars) / sizeof(vars[0]), addr,
+	    "Your code for the messages you sent", "-");
 }
