@@ -14,26 +14,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 
-# expect NAME WANT_STATUS WANT_TEXT COMMAND...: runs COMMAND, checks its
-# exit status and that stdout+stderr contain WANT_TEXT.
-expect() {
-	name=$1 want=$2 text=$3
-	shift 3
-	"$@" >"$tmp/out" 2>&1
-	got=$?
-	if [ "$got" != "$want" ]; then
-		echo "FAIL $name: got status $got, want $want"
-		sed 's/^/  | /' "$tmp/out"
-		fails=$((fails + 1))
-	elif ! grep -qF -- "$text" "$tmp/out"; then
-		echo "FAIL $name: got output:"
-		sed 's/^/  | /' "$tmp/out"
-		echo "  want it to contain: $text"
-		fails=$((fails + 1))
-	else
-		echo "ok   $name"
-	fi
-}
+. "$(dirname "$0")/expect.sh"
 
 # conf FILE [EXTRA LINE]: a portal config in $tmp
 conf() {
