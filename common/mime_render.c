@@ -721,6 +721,41 @@ addr_collect(struct sp_mime_addrlist *l, size_t *cap, InternetAddressList *list,
 	return rc;
 }
 
+/* GMime shows each address in its IDNA ASCII form, which it makes with
+ * libidn2 on first use and keeps in the mailbox's idn_addr (a field of
+ * the public struct).  For a domain that is ASCII already that form is
+ * the address as written: GMime keeps the domain unless libidn2's answer
+ * differs from it in more than case, which for ASCII input it never does
+ * (it maps only upper to lower case, or fails, and on failure GMime keeps
+ * the domain too).  So it is filled in here, and libidn2 only runs for
+ * the domains that need it. */
+static void
+ascii_idn_fill(InternetAddressList *list, int depth)
+{
+	InternetAddressMailbox *mb;
+	InternetAddress *ia;
+	const char *d;
+	int i, n = list ? internet_address_list_length(list) : 0;
+
+	for (i = 0; i < n; i++) {
+		ia = internet_address_list_get_address(list, i);
+		if (INTERNET_ADDRESS_IS_GROUP(ia) && depth == 0)
+			ascii_idn_fill(internet_address_group_get_members(
+			                   INTERNET_ADDRESS_GROUP(ia)),
+			    depth + 1);
+		if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+			continue;
+		mb = INTERNET_ADDRESS_MAILBOX(ia);
+		if (mb->idn_addr != NULL || mb->addr == NULL || mb->at <= 0)
+			continue;
+		for (d = mb->addr + mb->at + 1; *d != '\0'; d++)
+			if ((unsigned char)*d >= 0x80)
+				break;
+		if (*d == '\0')
+			mb->idn_addr = g_strdup(mb->addr);
+	}
+}
+
 static int
 addrlist_fill(struct sp_mime_addrlist *l, InternetAddressList *list)
 {
@@ -730,6 +765,7 @@ addrlist_fill(struct sp_mime_addrlist *l, InternetAddressList *list)
 
 	if (list == NULL || internet_address_list_length(list) == 0)
 		return SP_OK;
+	ascii_idn_fill(list, 0);
 	s = internet_address_list_to_string(list, NULL, FALSE);
 	l->display = dup_clean(s, &rc);
 	g_free(s);

@@ -145,7 +145,8 @@ find_var(const struct render *r, const char *name, size_t n)
 	size_t i;
 
 	for (i = 0; i < r->nvars; i++)
-		if (strncmp(r->vars[i].name, name, n) == 0 &&
+		if (r->vars[i].name[0] == name[0] &&
+		    strncmp(r->vars[i].name, name, n) == 0 &&
 		    r->vars[i].name[n] == '\0')
 			return &r->vars[i];
 	return NULL;
@@ -331,6 +332,27 @@ one_tag(struct render *r, size_t pos, size_t *next, struct sp_error *err)
 	    "template line %zu: unclosed {{ (tags stay on one line)", r->line);
 }
 
+/* Room for the template and every value once, with a little over for
+ * escaping, so that a page is seldom copied while it grows.  Only a
+ * hint: without memory now, obuf_add tries again and reports it. */
+static void
+obuf_presize(
+    struct obuf *b, size_t len, const struct sp_tvar *vars, size_t nvars)
+{
+	size_t i, want = len + 1;
+
+	for (i = 0; i < nvars; i++)
+		if (vars[i].value != NULL)
+			want += strlen(vars[i].value);
+	want += want / 8;
+	if (want > SP_TEMPLATE_OUT_MAX)
+		want = SP_TEMPLATE_OUT_MAX;
+	if ((b->p = malloc(want)) != NULL) {
+		b->cap = want;
+		b->p[0] = '\0';
+	}
+}
+
 /* The position of the next "{{" at or after pos, or len. */
 static size_t
 next_open(const char *text, size_t len, size_t pos)
@@ -360,6 +382,7 @@ sp_template_render(const char *text, size_t len, const struct sp_tvar *vars,
 	size_t pos = 0, start, next = len;
 	int rc = SP_OK;
 
+	obuf_presize(&r.out, len, vars, nvars);
 	while (pos < len && rc == SP_OK) {
 		start = pos;
 		pos = next_open(text, len, pos);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <glib.h>
+#include <gmime/gmime.h>
 
 #include "check.h"
 #include "sp_html_sanitize.h"
@@ -253,6 +254,53 @@ container_words_counted_in_any_case(void **state)
 			    counts[i] > 1000 ? "set" : "unset");
 		sp_mime_view_free(v);
 		g_string_free(s, TRUE);
+	}
+}
+
+/* The address lists are shown as GMime writes them, IDNA included: each
+ * case's display must equal GMime's own rendering of a fresh parse. */
+static void
+address_display_as_gmime_writes_it(void **state)
+{
+	static const char *const cases[] = {
+		"bob@RCPT.Test",
+		"\"Al, Ice\" <a@Sender.TEST>",
+		"x@b\xc3\xbc"
+		"cher.example",
+		"J\xc3\xb6hn <j@EXAMPLE.com>, k@example.org",
+		"Grp: a@b.example, c@\xc3\x9c.example;, d@e.example",
+		"y@_bad_.test, w@x-.y",
+		"q@XN--BCHER-KVA.example, r@xn--zz.example",
+		"z@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"aaaaaaaaaaaaaa.test",
+		"\"quoted@local\"@example.net",
+		"no-at-sign",
+	};
+	char msg[512];
+	struct sp_mime_view *v;
+	InternetAddressList *l;
+	char *want;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(
+		    msg, sizeof(msg), "To: %s\nSubject: s\n\nx\n", cases[i]);
+		v = view_str(msg);
+		l = internet_address_list_parse(NULL, cases[i]);
+		want = l != NULL && internet_address_list_length(l) > 0
+		    ? internet_address_list_to_string(l, NULL, FALSE)
+		    : NULL;
+		if (want == NULL ? v->to.display != NULL
+		                 : v->to.display == NULL ||
+		            strcmp(v->to.display, want) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i,
+			    v->to.display ? v->to.display : "(none)",
+			    want ? want : "(none)");
+		g_free(want);
+		if (l != NULL)
+			g_object_unref(l);
+		sp_mime_view_free(v);
 	}
 }
 
@@ -1127,6 +1175,7 @@ main(void)
 		cmocka_unit_test(odd_bytes_decoded_at_every_offset),
 		cmocka_unit_test(line_ends_made_lf_lone_cr_kept),
 		cmocka_unit_test(container_words_counted_in_any_case),
+		cmocka_unit_test(address_display_as_gmime_writes_it),
 		cmocka_unit_test(addresses_listed_for_reply),
 		cmocka_unit_test(alternative_gives_text_and_html),
 		cmocka_unit_test(html_meta_charset_used_without_header_charset),
