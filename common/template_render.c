@@ -324,7 +324,7 @@ one_tag(struct render *r, size_t pos, size_t *next, struct sp_error *err)
 	for (i = pos + olen; i + olen <= r->len; i++) {
 		if (r->text[i] == '\n')
 			break;
-		if (memcmp(r->text + i, close, olen) == 0)
+		if (r->text[i] == '}' && memcmp(r->text + i, close, olen) == 0)
 			return finish_tag(r, pos, pos + olen, i - pos - olen,
 			    i + olen, raw, next, err);
 	}
