@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -170,6 +171,8 @@ writer_run(struct pool *pl)
 	struct sp_error err;
 	int code = 1;
 
+	/* so that ps and top tell it from the workers */
+	prctl(PR_SET_NAME, "sealpost-audit", 0, 0, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_writer_stop; /* no SA_RESTART: wakes the wait */
 	sigaction(SIGTERM, &sa, NULL);
