@@ -104,7 +104,7 @@ static const struct sp_config_key keys[] = {
 	    POR, NULL },
 	{ "cookie_secure", SP_CT_BOOL, F(cookie_secure), "yes", 0, 0, POR,
 	    NULL },
-	{ "portal_workers", SP_CT_INT, F(portal_workers), "2", 1, 256, POR,
+	{ "portal_workers", SP_CT_INT, F(portal_workers), "8", 1, 256, POR,
 	    NULL },
 	{ "max_reply_size", SP_CT_SIZE, F(max_reply_size), "256k", K, 320 * K,
 	    POR, NULL },

@@ -47,6 +47,7 @@ static const struct {
 	{ SP_EEXIST, "already exists" },
 	{ SP_ELIMIT, "limit reached" },
 	{ SP_EEXPIRED, "expired or revoked" },
+	{ SP_ETIMEOUT, "no answer in time" },
 };
 
 const char *

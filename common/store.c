@@ -763,9 +763,21 @@ int
 sp_store_audit_add(
     struct sp_store *s, const struct sp_audit_event *ev, struct sp_error *err)
 {
-	if (ev == NULL || (ev->id[0] != '\0' && !sp_store_id_ok(ev->id)))
-		return bad_id(err);
-	return s->ops->audit_add(s->b, ev, err);
+	return sp_store_audit_add_many(s, ev, 1, err);
+}
+
+int
+sp_store_audit_add_many(struct sp_store *s, const struct sp_audit_event *ev,
+    size_t n, struct sp_error *err)
+{
+	size_t i;
+
+	if (ev == NULL || n == 0)
+		return sp_error_set(err, SP_EINVAL, "store: no audit event");
+	for (i = 0; i < n; i++)
+		if (ev[i].id[0] != '\0' && !sp_store_id_ok(ev[i].id))
+			return bad_id(err);
+	return s->ops->audit_add(s->b, ev, n, err);
 }
 
 int

@@ -1114,9 +1114,6 @@ audit_prefix(unsigned char *k, const char *id, int64_t when)
 }
 
 struct audit_ctx {
-	const struct sp_audit_event *ev;
-	unsigned char val[SP_AUDIT_VAL_MAX];
-	size_t vlen;
 	const char *id;
 	sp_store_audit_fn fn;
 	void *ctx;
@@ -1156,44 +1153,73 @@ lm_audit_next(MDB_cursor *cur, const unsigned char *kb, uint32_t *next)
 	return 0;
 }
 
+/* Adds one encoded event under the next free key of its message and
+ * second. */
 static int
-lm_audit_add_txn(
-    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
+lm_audit_put(MDB_txn *txn, MDB_cursor *cur, MDB_dbi dbi,
+    const struct sp_audit_event *ev, const unsigned char *val, size_t vlen)
 {
-	struct audit_ctx *c = vctx;
 	unsigned char kb[AUDIT_KEY_LEN];
-	MDB_cursor *cur;
 	MDB_val k, v;
 	uint32_t next;
 	int rc;
 
-	(void)err;
-	audit_prefix(kb, c->ev->id, c->ev->when);
-	if ((rc = mdb_cursor_open(txn, b->audit, &cur)) != 0)
-		return rc;
-	rc = lm_audit_next(cur, kb, &next);
-	mdb_cursor_close(cur);
-	if (rc != 0)
+	audit_prefix(kb, ev->id, ev->when);
+	if ((rc = lm_audit_next(cur, kb, &next)) != 0)
 		return rc;
 	sp_store_be32(kb + AUDIT_KEY_LEN - 4, next);
 	k = val_of(kb, sizeof(kb));
-	v = val_of(c->val, c->vlen);
-	return mdb_put(txn, b->audit, &k, &v, MDB_NOOVERWRITE);
+	v = val_of(val, vlen);
+	return mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE);
+}
+
+struct audit_add_ctx {
+	const struct sp_audit_event *ev;
+	size_t n;
+};
+
+static int
+lm_audit_add_txn(
+    struct sp_store_backend *b, MDB_txn *txn, void *vctx, struct sp_error *err)
+{
+	struct audit_add_ctx *c = vctx;
+	unsigned char val[SP_AUDIT_VAL_MAX];
+	MDB_cursor *cur;
+	size_t i, vlen;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, b->audit, &cur)) != 0)
+		return rc;
+	for (i = 0; i < c->n && rc == 0; i++) {
+		/* checked by lm_audit_add before the transaction began */
+		if (sp_store_audit_encode(
+		        &c->ev[i], val, sizeof(val), &vlen, err) != SP_OK) {
+			rc = EINVAL;
+			break;
+		}
+		rc = lm_audit_put(txn, cur, b->audit, &c->ev[i], val, vlen);
+	}
+	mdb_cursor_close(cur);
+	return rc;
 }
 
 static int
 lm_audit_add(struct sp_store_backend *b, const struct sp_audit_event *ev,
-    struct sp_error *err)
+    size_t n, struct sp_error *err)
 {
-	struct audit_ctx c;
+	unsigned char val[SP_AUDIT_VAL_MAX];
+	struct audit_add_ctx c = { ev, n };
+	size_t i, vlen;
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.ev = ev;
-	rc = sp_store_audit_encode(ev, c.val, sizeof(c.val), &c.vlen, err);
-	if (rc != SP_OK)
-		return rc;
-	return lm_write(b, lm_audit_add_txn, &c, "adding an audit event", err);
+	for (i = 0; i < n; i++) {
+		rc =
+		    sp_store_audit_encode(&ev[i], val, sizeof(val), &vlen, err);
+		if (rc != SP_OK)
+			return rc;
+	}
+	return lm_write(b, lm_audit_add_txn, &c,
+	    n == 1 ? "adding an audit event" : "adding audit events", err);
 }
 
 /* Turns one audit record into an event; SP_EFORMAT when damaged. */

@@ -12,6 +12,7 @@
 #ifndef PORTAL_H
 #define PORTAL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -34,6 +35,7 @@ struct portal {
 	struct sp_store *store;
 	struct sp_keyring *keys;
 	struct sp_auth *auth;
+	int audit_fd;     /* this worker's end of the audit writer's socket */
 	char origin[512]; /* scheme://host[:port] of portal_url */
 	char page_csp[768];
 };
@@ -159,8 +161,19 @@ void portal_gone(struct req *r, const struct sp_msg_meta *m, const char *rcpt);
 void portal_queue_sent_code_mail(
     struct req *r, const char *addr, const char *code);
 
-/* portal_audit.c */
-void portal_audit(struct req *r, const char *id, const char *event,
+/* portal_pool.c: runs n workers answering on the FastCGI socket sock and
+ * the audit writer they hand their events to, replacing any that dies,
+ * until *stop is set; then stops them all and returns. */
+#define PORTAL_WORKERS_MAX 256
+void portal_pool_run(const struct sp_config *cfg, int sock, size_t n,
+    volatile sig_atomic_t *stop);
+
+/* portal_audit.c: an event in the audit trail (through the audit writer,
+ * or directly when it does not answer) and in syslog.  SP_OK once the
+ * event is on disk; pages that show content are refused otherwise. */
+int portal_audit(struct req *r, const char *id, const char *event,
     const char *actor, const char *detail);
+/* The answer when a view could not be recorded: nothing is shown. */
+void portal_audit_refused(struct req *r);
 
 #endif

@@ -196,8 +196,11 @@ portal_read(struct req *r)
 
 	if (!portal_open(r, &o))
 		return;
-	show(r, &o, "read");
-	portal_audit(r, r->route.id, "view", o.s.rcpt, "");
+	/* the view is on disk before anything of the message goes out */
+	if (portal_audit(r, r->route.id, "view", o.s.rcpt, "") != SP_OK)
+		portal_audit_refused(r);
+	else
+		show(r, &o, "read");
 	portal_opened_cleanup(&o);
 }
 
@@ -211,9 +214,11 @@ portal_print(struct req *r)
 	if ((o.m.rights & SP_RIGHT_PRINT) == 0) {
 		portal_notice(r, 403, "Not allowed",
 		    "The sender does not allow printing this message.");
+	} else if (portal_audit(r, r->route.id, "print", o.s.rcpt, "") !=
+	    SP_OK) {
+		portal_audit_refused(r);
 	} else {
 		show(r, &o, "print");
-		portal_audit(r, r->route.id, "print", o.s.rcpt, "");
 	}
 	portal_opened_cleanup(&o);
 }
@@ -269,6 +274,12 @@ portal_att(struct req *r)
 		    "No download", "This attachment cannot be downloaded.");
 		goto out;
 	}
+	snprintf(detail, sizeof(detail), "att=%u", r->route.att);
+	if (portal_audit(r, r->route.id, "download", o.s.rcpt, detail) !=
+	    SP_OK) {
+		portal_audit_refused(r);
+		goto out;
+	}
 	/* an attachment may be as large as the message it came in */
 	if (r->p->cfg->max_message_size > r->body.max)
 		r->body.max = (size_t)r->p->cfg->max_message_size;
@@ -288,8 +299,6 @@ portal_att(struct req *r)
 	    name);
 	sp_http_add_filename_star(&r->hdrs, safe, strlen(safe));
 	sp_hbuf_adds(&r->hdrs, "\r\n");
-	snprintf(detail, sizeof(detail), "att=%u", r->route.att);
-	portal_audit(r, r->route.id, "download", o.s.rcpt, detail);
 out:
 	portal_opened_cleanup(&o);
 }

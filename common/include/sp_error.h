@@ -34,6 +34,7 @@ enum sp_status {
 	SP_EEXIST = -11,   /* already exists */
 	SP_ELIMIT = -12,   /* a rate limit or try limit was reached */
 	SP_EEXPIRED = -13, /* expired or revoked */
+	SP_ETIMEOUT = -14, /* no answer in time */
 };
 
 struct sp_error {

@@ -240,6 +240,11 @@ struct sp_audit_event {
 
 int sp_store_audit_add(struct sp_store *s, const struct sp_audit_event *ev,
     struct sp_error *err) SP_MUST_CHECK;
+/* n events (n >= 1) in one durable transaction: all or none are kept.
+ * Several processes' events grouped into one commit cost one disk flush
+ * instead of n (see sp_audit_relay.h). */
+int sp_store_audit_add_many(struct sp_store *s, const struct sp_audit_event *ev,
+    size_t n, struct sp_error *err) SP_MUST_CHECK;
 typedef int (*sp_store_audit_fn)(void *ctx, const struct sp_audit_event *ev);
 /* id NULL: every event, grouped by message (events for no message first),
  * each group in time order.  id "": the events for no message. */

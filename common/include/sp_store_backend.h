@@ -71,8 +71,9 @@ struct sp_store_ops {
 	    struct sp_error *err);
 	int (*kv_expire)(struct sp_store_backend *b, enum sp_kv_table t,
 	    int64_t now, size_t *removed, struct sp_error *err);
+	/* n events in one durable transaction */
 	int (*audit_add)(struct sp_store_backend *b,
-	    const struct sp_audit_event *ev, struct sp_error *err);
+	    const struct sp_audit_event *ev, size_t n, struct sp_error *err);
 	int (*audit_list)(struct sp_store_backend *b, const char *id,
 	    sp_store_audit_fn fn, void *ctx, struct sp_error *err);
 	int (*audit_expire)(struct sp_store_backend *b, int64_t before,

@@ -34,6 +34,7 @@ OUT=
 PORT_BASE=22000
 ROWS="static min-fcgi landing read"
 ONLY=
+WORKERS=2
 
 die() {
 	echo "bench_portal: $*" >&2
@@ -55,6 +56,7 @@ parse_args() {
 		--keep) KEEP=1 ;;
 		--out) OUT=$2 && shift ;;
 		--only) ONLY=$2 && shift ;;
+		--workers) WORKERS=$2 && shift ;;
 		*) usage ;;
 		esac
 		shift
@@ -218,7 +220,7 @@ keys_dir = $d/keys
 templates_dir = $SRC/templates
 rules_file = $d/rules
 cookie_secure = no
-portal_workers = 2
+portal_workers = $WORKERS
 brand_name = Bench Corp
 EOC
 }

@@ -23,6 +23,42 @@ sp_curl() {
 	curl "${origin[@]}" "$@"
 }
 
+# Results, counted in pass and fail: ok NAME, bad NAME WHY, and checks.
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1: $2"; }
+check_eq() { # NAME GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', want '$3'"; fi
+}
+check_has() { # NAME FILE TEXT
+	if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "'$3' not in $2"; fi
+}
+check_lacks() { # NAME FILE TEXT
+	if grep -qF -- "$3" "$2"; then bad "$1" "'$3' found in $2"; else ok "$1"; fi
+}
+
+# csrf_of NAME: the CSRF token in the page saved as $SP_T/NAME.b
+csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$SP_T/$1.b" | head -1 |
+	sed 's/.*value="//; s/"$//'; }
+# The mails the SMTP capture holds, and waiting for at least N (5 s at most).
+mails() { ls "$SP_T/mail" | grep -c '\.env$'; }
+wait_mail() { # N
+	i=0
+	while [ "$(mails)" -lt "$1" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+last_code() { # ADDR: the passcode in the newest mail to ADDR
+	f=$(grep -l "^to $1\$" "$SP_T"/mail/*.env | sort | tail -1)
+	grep -o 'protected message: [0-9]\{8\}' "${f%.env}.eml" | grep -o '[0-9]*$'
+}
+msg() { # FILE FROM TO SUBJECT BODY: a plain text message in $SP_T/FILE
+	printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n' \
+	    "$2" "$3" "$4" "$RANDOM$RANDOM" "$5" >"$SP_T/$1"
+}
+
 portal_env_wait_port() { # PORT
 	i=0
 	while ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do

@@ -9,20 +9,6 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/portal_env.sh"
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1: $2"; }
-check_eq() { # NAME GOT WANT
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', want '$3'"; fi
-}
-check_has() { # NAME FILE TEXT
-	if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "'$3' not in $2"; fi
-}
-check_lacks() { # NAME FILE TEXT
-	if grep -qF -- "$3" "$2"; then bad "$1" "'$3' found in $2"; else ok "$1"; fi
-}
-
 trap portal_env_stop EXIT
 portal_env_start "$1" "$2" || { echo "FAIL - environment did not start"; \
 	cat "$SP_T/portal.log" "$SP_T/nginx/logs/error.log" 2>/dev/null; exit 1; }
@@ -35,25 +21,6 @@ req() {
 	shift
 	sp_curl -s -o "$SP_T/$name.b" -D "$SP_T/$name.h" -w '%{http_code}' \
 	    -c "$SP_T/jar" -b "$SP_T/jar" "$@"
-}
-csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$SP_T/$1.b" | head -1 |
-	sed 's/.*value="//; s/"$//'; }
-mails() { ls "$SP_T/mail" | grep -c '\.env$'; }
-# wait_mail N: until at least N mails arrived (5 s at most)
-wait_mail() {
-	i=0
-	while [ "$(mails)" -lt "$1" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-last_code() { # ADDR: the code in the newest mail to ADDR
-	f=$(grep -l "^to $1\$" "$SP_T"/mail/*.env | sort | tail -1)
-	grep -o 'protected message: [0-9]\{8\}' "${f%.env}.eml" | grep -o '[0-9]*$'
-}
-msg() { # FILE FROM TO SUBJECT BODY
-	printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n' \
-	    "$2" "$3" "$4" "$RANDOM$RANDOM" "$5" >"$SP_T/$1"
 }
 code_req() { # NAME ID ADDR CSRF: POST /code
 	req "$1" --data-urlencode "csrf=$4" --data-urlencode "addr=$3" \

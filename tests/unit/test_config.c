@@ -235,7 +235,7 @@ defaults_fill_every_unset_key(void **state)
 	CHECK_INT(cfg->session_idle, 900);
 	CHECK_INT(cfg->session_max, 8 * 3600);
 	CHECK_INT(cfg->cookie_secure, true);
-	CHECK_INT(cfg->portal_workers, 2);
+	CHECK_INT(cfg->portal_workers, 8);
 	CHECK_STR(cfg->brand_name, "sealpost");
 	CHECK_STR(cfg->log_level, "info");
 	CHECK_INT(cfg->milter_socket_mode, 0660);
