@@ -526,7 +526,12 @@ struct read_ctx {
  * read-only and shared, so the pages stay in the page cache and the next
  * access (to a neighbouring record on an edge page) faults them back in.
  * Without this a 50 MB read would leave 50 MB mapped into this process
- * (resident set size growing with the message). */
+ * (resident set size growing with the message).  Messages of at most
+ * DROP_FROM chunks (1 MiB) keep their pages: a portal worker reading the
+ * same small message again then finds them mapped, instead of an unmap
+ * and page faults on every read, and what stays mapped is shared page
+ * cache, bounded by the store. */
+#define DROP_FROM 16
 static void
 drop_pages(const void *data, size_t len)
 {
@@ -598,7 +603,8 @@ lm_chunk_txn(
 	if (v.mv_size > 0)
 		memcpy(c->buf, v.mv_data, v.mv_size);
 	c->len = v.mv_size;
-	drop_pages(v.mv_data, v.mv_size);
+	if (c->n > DROP_FROM)
+		drop_pages(v.mv_data, v.mv_size);
 	return 0;
 }
 
