@@ -202,24 +202,33 @@ sp_hbuf_adds(struct sp_hbuf *b, const char *s)
 	sp_hbuf_add(b, s, strlen(s));
 }
 
+/* Formats straight into the room the buffer has; only when the text does
+ * not fit (or would pass max) is room made and the text formatted again. */
 void
 sp_hbuf_printf(struct sp_hbuf *b, const char *fmt, ...)
 {
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	va_list ap;
 	int n;
 
+	if (b->failed)
+		return;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room > 0 ? b->data + b->len : NULL, room, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
 		b->failed = true;
 		return;
 	}
-	if (!hbuf_reserve(b, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= room || (size_t)n > b->max - b->len) {
+		if (room > 0)
+			b->data[b->len] = '\0'; /* undo a cut first try */
+		if (!hbuf_reserve(b, (size_t)n))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 

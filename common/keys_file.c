@@ -14,6 +14,7 @@
  * into sodium_malloc memory and checked against the public key.
  */
 #include "sp_keys.h"
+#include "sp_keycache.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -645,6 +646,7 @@ sp_keyring_free(struct sp_keyring *kr)
 
 	if (kr == NULL)
 		return;
+	sp_keycache_free(kr->msgkeys);
 	for (i = 0; i < kr->n; i++)
 		sodium_free(kr->keys[i].sk);
 	free(kr->keys);

@@ -115,17 +115,15 @@ charset_or_null(const char *cs)
 static int
 add_utf8(struct buf *b, const char *s, size_t n)
 {
-	size_t i, start = 0;
+	const char *end = s + n, *nul;
 
-	for (i = 0; i < n; i++) {
-		if (s[i] != '\0')
-			continue;
-		if (buf_add(b, s + start, i - start) != SP_OK ||
+	while ((nul = memchr(s, '\0', (size_t)(end - s))) != NULL) {
+		if (buf_add(b, s, (size_t)(nul - s)) != SP_OK ||
 		    buf_add(b, "\xef\xbf\xbd", 3) != SP_OK)
 			return SP_ENOMEM;
-		start = i + 1;
+		s = nul + 1;
 	}
-	return buf_add(b, s + start, n - start);
+	return buf_add(b, s, (size_t)(end - s));
 }
 
 /* Converts with iconv; a byte that cannot be converted becomes U+FFFD. */
@@ -157,12 +155,34 @@ add_iconv(struct buf *b, iconv_t cd, const char *s, size_t n)
 	return SP_OK;
 }
 
+/* The length of the prefix of s[0..n) made of bytes 0x01..0x7f, eight
+ * bytes at a time: such bytes are valid UTF-8 by themselves. */
+static size_t
+ascii_prefix(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = ones * 0x80;
+	size_t i = 0;
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		/* a byte with its high bit set, or a zero byte */
+		if (((w | ((w - ones) & ~w)) & highs) != 0)
+			break;
+	}
+	while (i < n && s[i] != '\0' && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
+}
+
 /* Valid UTF-8 apart from NUL bytes (which add_utf8 replaces). */
 static bool
 utf8_ok(const char *s, size_t n)
 {
-	size_t seg;
+	size_t seg = ascii_prefix(s, n);
 
+	s += seg;
+	n -= seg;
 	while (n > 0) {
 		seg = strnlen(s, n);
 		if (!g_utf8_validate(s, (gssize)seg, NULL))
@@ -256,14 +276,29 @@ decoded_size(GMimeObject *obj)
 static void
 crlf_to_lf(struct buf *b)
 {
-	size_t i, j = 0;
+	char *p = b->p, *end = b->p + b->len, *cr, *out = b->p;
+	size_t n;
 
-	for (i = 0; i < b->len; i++)
-		if (!(b->p[i] == '\r' && i + 1 < b->len && b->p[i + 1] == '\n'))
-			b->p[j++] = b->p[i];
-	b->len = j;
-	if (b->p != NULL)
-		b->p[j] = '\0';
+	if (p == NULL)
+		return;
+	/* moves the text between the CRs that start a CRLF, in runs */
+	while ((cr = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		n = (size_t)(cr - p);
+		if (cr + 1 < end && cr[1] == '\n') {
+			memmove(out, p, n);
+			out += n;
+			p = cr + 1;
+		} else {
+			memmove(out, p, n + 1);
+			out += n + 1;
+			p = cr + 1;
+		}
+	}
+	n = (size_t)(end - p);
+	memmove(out, p, n);
+	out += n;
+	b->len = (size_t)(out - b->p);
+	b->p[b->len] = '\0';
 }
 
 /* The charset an HTML part names in a <meta> near its start (for a part
@@ -686,6 +721,41 @@ addr_collect(struct sp_mime_addrlist *l, size_t *cap, InternetAddressList *list,
 	return rc;
 }
 
+/* GMime shows each address in its IDNA ASCII form, which it makes with
+ * libidn2 on first use and keeps in the mailbox's idn_addr (a field of
+ * the public struct).  For a domain that is ASCII already that form is
+ * the address as written: GMime keeps the domain unless libidn2's answer
+ * differs from it in more than case, which for ASCII input it never does
+ * (it maps only upper to lower case, or fails, and on failure GMime keeps
+ * the domain too).  So it is filled in here, and libidn2 only runs for
+ * the domains that need it. */
+static void
+ascii_idn_fill(InternetAddressList *list, int depth)
+{
+	InternetAddressMailbox *mb;
+	InternetAddress *ia;
+	const char *d;
+	int i, n = list ? internet_address_list_length(list) : 0;
+
+	for (i = 0; i < n; i++) {
+		ia = internet_address_list_get_address(list, i);
+		if (INTERNET_ADDRESS_IS_GROUP(ia) && depth == 0)
+			ascii_idn_fill(internet_address_group_get_members(
+			                   INTERNET_ADDRESS_GROUP(ia)),
+			    depth + 1);
+		if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+			continue;
+		mb = INTERNET_ADDRESS_MAILBOX(ia);
+		if (mb->idn_addr != NULL || mb->addr == NULL || mb->at <= 0)
+			continue;
+		for (d = mb->addr + mb->at + 1; *d != '\0'; d++)
+			if ((unsigned char)*d >= 0x80)
+				break;
+		if (*d == '\0')
+			mb->idn_addr = g_strdup(mb->addr);
+	}
+}
+
 static int
 addrlist_fill(struct sp_mime_addrlist *l, InternetAddressList *list)
 {
@@ -695,6 +765,7 @@ addrlist_fill(struct sp_mime_addrlist *l, InternetAddressList *list)
 
 	if (list == NULL || internet_address_list_length(list) == 0)
 		return SP_OK;
+	ascii_idn_fill(list, 0);
 	s = internet_address_list_to_string(list, NULL, FALSE);
 	l->display = dup_clean(s, &rc);
 	g_free(s);
@@ -812,22 +883,32 @@ view_fallback(const char *buf, size_t len, const struct sp_mime_limits *l,
 	return SP_OK;
 }
 
+/* The words of count_containers that start with the byte first (an 'm'
+ * in either case), found with memchr. */
+static size_t
+count_from(const char *buf, size_t len, char first)
+{
+	const char *p = buf, *end = buf + len;
+	size_t n = 0, left;
+
+	while ((p = memchr(p, first, (size_t)(end - p))) != NULL) {
+		left = (size_t)(end - p);
+		if (left < 8)
+			break;
+		if ((left >= 10 && strncasecmp(p, "multipart/", 10) == 0) ||
+		    strncasecmp(p, "message/", 8) == 0)
+			n++;
+		p++;
+	}
+	return n;
+}
+
 /* "multipart/" and "message/" in the raw bytes: an upper bound on how
  * deep GMime's parser will recurse. */
 static size_t
 count_containers(const char *buf, size_t len)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i + 8 <= len; i++) {
-		if ((buf[i] | 0x20) != 'm')
-			continue;
-		if ((i + 10 <= len &&
-		        strncasecmp(buf + i, "multipart/", 10) == 0) ||
-		    strncasecmp(buf + i, "message/", 8) == 0)
-			n++;
-	}
-	return n;
+	return count_from(buf, len, 'm') + count_from(buf, len, 'M');
 }
 
 static GMimeParserOptions *parser_opts;

@@ -4,8 +4,10 @@
  *
  * Sealing puts every chunk as the sealer emits it and commits the
  * metadata with no tail, so memory holds one chunk at a time on top of
- * the input.  Opening authenticates chunk by chunk (sp_opener) and only
- * hands the buffer out once the FINAL chunk was seen.
+ * the input.  Opening authenticates chunk by chunk (sp_opener), each
+ * straight into the output buffer, and only hands the buffer out once the
+ * FINAL chunk was seen.  The ring's cache of message keys, when it has
+ * one, is used by the opener (sp_keycache.h).
  */
 #include "sp_msg.h"
 
@@ -73,27 +75,30 @@ out:
 
 struct open_ctx {
 	struct sp_opener *o;
-	unsigned char *chunk; /* SP_SEAL_CHUNK bytes of plaintext */
 	char *buf;
 	size_t len, max;
 	bool final;
 	struct sp_error *err;
 };
 
+/* Each chunk is opened straight into its place in the buffer: the
+ * opener writes exactly the chunk's length less its overhead, and only
+ * once the chunk authenticated. */
 static int
 pull_chunk(void *vctx, uint32_t seq, const unsigned char *c, size_t len)
 {
 	struct open_ctx *ctx = vctx;
-	size_t n;
+	size_t n,
+	    want =
+	        len > SP_SEAL_CHUNK_OVERHEAD ? len - SP_SEAL_CHUNK_OVERHEAD : 0;
 	int rc;
 
-	rc = sp_opener_pull(
-	    ctx->o, seq, c, len, ctx->chunk, &n, &ctx->final, ctx->err);
+	if (want > ctx->max - ctx->len)
+		return sp_error_set(ctx->err, SP_ETOOBIG, "message too big");
+	rc = sp_opener_pull(ctx->o, seq, c, len,
+	    (unsigned char *)ctx->buf + ctx->len, &n, &ctx->final, ctx->err);
 	if (rc != SP_OK)
 		return rc;
-	if (n > ctx->max - ctx->len)
-		return sp_error_set(ctx->err, SP_ETOOBIG, "message too big");
-	memcpy(ctx->buf + ctx->len, ctx->chunk, n);
 	ctx->len += n;
 	return SP_OK;
 }
@@ -103,16 +108,15 @@ sp_msg_open_buffer(struct sp_store *s, const struct sp_keyring *kr,
     const struct sp_msg_meta *meta, size_t max, char **out, size_t *outlen,
     struct sp_error *err)
 {
-	struct open_ctx ctx = { NULL, NULL, NULL, 0, max, false, err };
+	struct open_ctx ctx = { NULL, NULL, 0, max, false, err };
 	int rc;
 
 	*out = NULL;
 	*outlen = 0;
 	if (meta->size > max)
 		return sp_error_set(err, SP_ETOOBIG, "message too big");
-	ctx.chunk = malloc(SP_SEAL_CHUNK);
 	ctx.buf = malloc((size_t)meta->size + 1);
-	if (ctx.chunk == NULL || ctx.buf == NULL) {
+	if (ctx.buf == NULL) {
 		rc = sp_error_set(err, SP_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -136,10 +140,6 @@ out:
 	if (ctx.buf != NULL) {
 		sodium_memzero(ctx.buf, ctx.len);
 		free(ctx.buf);
-	}
-	if (ctx.chunk != NULL) {
-		sodium_memzero(ctx.chunk, SP_SEAL_CHUNK);
-		free(ctx.chunk);
 	}
 	return rc;
 }

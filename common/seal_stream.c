@@ -45,10 +45,12 @@
 #include "sp_seal.h"
 
 #include "seal_secmem.h"
+#include "sp_keycache.h"
 
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SS_ABYTES   crypto_secretstream_xchacha20poly1305_ABYTES
 #define SS_HDRBYTES crypto_secretstream_xchacha20poly1305_HEADERBYTES
@@ -66,6 +68,7 @@ _Static_assert(SEAL_FIXED_BYTES == 110, "header layout changed");
 _Static_assert(SEAL_FIXED_BYTES + SP_KEYID_MAX - 1 <= SP_SEAL_HEADER_MAX,
     "SP_SEAL_HEADER_MAX too small");
 _Static_assert(SS_ABYTES == SP_SEAL_CHUNK_OVERHEAD, "chunk overhead");
+_Static_assert(SS_KEYBYTES == SP_KEYCACHE_KEYLEN, "cached key size");
 
 struct seal_secrets {
 	unsigned char key[SS_KEYBYTES];
@@ -408,6 +411,39 @@ open_key(const struct sp_keyring *kr, const struct seal_hdr *h,
 	return SP_OK;
 }
 
+static int64_t
+mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* open_key, through the ring's cache of message keys when it has one:
+ * a hit needs the same id and the very same header bytes (see
+ * sp_keycache.h); a key opened here is kept for the next time. */
+static int
+open_key_kept(const struct sp_keyring *kr, const char *id,
+    const unsigned char *header, size_t len, const struct seal_hdr *h,
+    unsigned char key[SS_KEYBYTES], struct sp_error *err)
+{
+	struct sp_keycache *kc = kr != NULL ? kr->msgkeys : NULL;
+	const struct sp_keypair *kp = ring_find(kr, h->keyid);
+	int64_t now = 0;
+	int rc;
+
+	if (kc != NULL && kp != NULL && kp->sk != NULL) {
+		now = mono_seconds();
+		if (sp_keycache_get(kc, id, header, len, now, key))
+			return SP_OK;
+	}
+	rc = open_key(kr, h, key, err);
+	if (rc == SP_OK && kc != NULL)
+		sp_keycache_put(kc, id, header, len, now, key);
+	return rc;
+}
+
 int
 sp_opener_new(struct sp_opener **out, const struct sp_keyring *kr,
     const char *id, const unsigned char *header, size_t len,
@@ -432,7 +468,7 @@ sp_opener_new(struct sp_opener **out, const struct sp_keyring *kr,
 		rc = sp_error_set(err, SP_ENOMEM, "cannot open: out of memory");
 		goto out;
 	}
-	if ((rc = open_key(kr, &h, key, err)) != SP_OK)
+	if ((rc = open_key_kept(kr, id, header, len, &h, key, err)) != SP_OK)
 		goto out;
 	if (crypto_secretstream_xchacha20poly1305_init_pull(
 	        o->st, h.ss_header, key) != 0) {

@@ -110,30 +110,32 @@ sp_html_escape(char *buf, size_t cap, const char *s)
 	return need;
 }
 
+/* The bytes a value is escaped for (see html_entity). */
+static const char html_special[] = "&<>\"'";
+
+/* Appends v, HTML-escaped unless raw: runs without a special byte go in
+ * whole (strcspn finds their end), each special byte as its entity. */
 static int
 emit_value(struct render *r, const char *v, bool raw, struct sp_error *err)
 {
 	const char *e;
-	size_t start;
+	size_t run;
 	int rc;
 
 	if (v == NULL)
 		return SP_OK;
 	if (raw || r->esc == SP_ESC_NONE)
 		return obuf_add(&r->out, v, strlen(v), err);
-	for (start = 0;; v++) {
-		e = html_entity(*v);
-		if (e == NULL && *v != '\0') {
-			start++;
-			continue;
-		}
-		rc = obuf_add(&r->out, v - start, start, err);
-		if (rc != SP_OK || *v == '\0')
+	for (;;) {
+		run = strcspn(v, html_special);
+		if (run > 0 && (rc = obuf_add(&r->out, v, run, err)) != SP_OK)
 			return rc;
-		rc = obuf_add(&r->out, e, strlen(e), err);
-		if (rc != SP_OK)
+		v += run;
+		if (*v == '\0')
+			return SP_OK;
+		e = html_entity(*v++);
+		if ((rc = obuf_add(&r->out, e, strlen(e), err)) != SP_OK)
 			return rc;
-		start = 0;
 	}
 }
 
@@ -143,8 +145,9 @@ find_var(const struct render *r, const char *name, size_t n)
 	size_t i;
 
 	for (i = 0; i < r->nvars; i++)
-		if (strlen(r->vars[i].name) == n &&
-		    memcmp(r->vars[i].name, name, n) == 0)
+		if (r->vars[i].name[0] == name[0] &&
+		    strncmp(r->vars[i].name, name, n) == 0 &&
+		    r->vars[i].name[n] == '\0')
 			return &r->vars[i];
 	return NULL;
 }
@@ -248,11 +251,13 @@ tag(struct render *r, const char *s, size_t n, bool raw, struct sp_error *err)
 static size_t
 count_lines(const char *s, size_t n)
 {
-	size_t i, k = 0;
+	const char *end = s + n, *nl;
+	size_t k = 0;
 
-	for (i = 0; i < n; i++)
-		if (s[i] == '\n')
-			k++;
+	while ((nl = memchr(s, '\n', (size_t)(end - s))) != NULL) {
+		k++;
+		s = nl + 1;
+	}
 	return k;
 }
 
@@ -319,12 +324,48 @@ one_tag(struct render *r, size_t pos, size_t *next, struct sp_error *err)
 	for (i = pos + olen; i + olen <= r->len; i++) {
 		if (r->text[i] == '\n')
 			break;
-		if (memcmp(r->text + i, close, olen) == 0)
+		if (r->text[i] == '}' && memcmp(r->text + i, close, olen) == 0)
 			return finish_tag(r, pos, pos + olen, i - pos - olen,
 			    i + olen, raw, next, err);
 	}
 	return sp_error_set(err, SP_EFORMAT,
 	    "template line %zu: unclosed {{ (tags stay on one line)", r->line);
+}
+
+/* Room for the template and every value once, with a little over for
+ * escaping, so that a page is seldom copied while it grows.  Only a
+ * hint: without memory now, obuf_add tries again and reports it. */
+static void
+obuf_presize(
+    struct obuf *b, size_t len, const struct sp_tvar *vars, size_t nvars)
+{
+	size_t i, want = len + 1;
+
+	for (i = 0; i < nvars; i++)
+		if (vars[i].value != NULL)
+			want += strlen(vars[i].value);
+	want += want / 8;
+	if (want > SP_TEMPLATE_OUT_MAX)
+		want = SP_TEMPLATE_OUT_MAX;
+	if ((b->p = malloc(want)) != NULL) {
+		b->cap = want;
+		b->p[0] = '\0';
+	}
+}
+
+/* The position of the next "{{" at or after pos, or len. */
+static size_t
+next_open(const char *text, size_t len, size_t pos)
+{
+	const char *p;
+
+	while (pos < len && (p = memchr(text + pos, '{', len - pos)) != NULL) {
+		pos = (size_t)(p - text);
+		if (pos + 1 < len && text[pos + 1] == '{')
+			return pos;
+		pos++;
+	}
+	return len;
 }
 
 int
@@ -341,12 +382,10 @@ sp_template_render(const char *text, size_t len, const struct sp_tvar *vars,
 	size_t pos = 0, start, next = len;
 	int rc = SP_OK;
 
+	obuf_presize(&r.out, len, vars, nvars);
 	while (pos < len && rc == SP_OK) {
 		start = pos;
-		while (pos < len &&
-		    !(text[pos] == '{' && pos + 1 < len &&
-		        text[pos + 1] == '{'))
-			pos++;
+		pos = next_open(text, len, pos);
 		if (output_on(&r))
 			rc = obuf_add(&r.out, text + start, pos - start, err);
 		r.line += count_lines(text + start, pos - start);

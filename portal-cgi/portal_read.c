@@ -4,11 +4,14 @@
  *
  * The original is opened from the store (every chunk authenticated) and
  * parsed with sp_mime_view on each request; nothing decrypted is kept
- * between requests.  The page shows headers, the text body and the
- * attachments; an HTML body is never inlined: it is sanitized and served
- * from its own URL (/m/ID/html) with a sandbox CSP, inside an iframe
- * without allow-scripts or allow-same-origin.  Remote images are removed
- * by the sanitizer, and the page says so.
+ * between requests but the message key itself: each worker keeps the
+ * unwrapped keys of recently read messages (at most 64, for at most five
+ * minutes, in guarded memory; sp_keycache.h), consulted only after
+ * portal_session() found the message still readable.  The page shows headers,
+ * the text body and the attachments; an HTML body is never inlined: it is
+ * sanitized and served from its own URL (/m/ID/html) with a sandbox CSP, inside
+ * an iframe without allow-scripts or allow-same-origin.  Remote images are
+ * removed by the sanitizer, and the page says so.
  */
 #include "portal.h"
 
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "sp_html_sanitize.h"
+#include "sp_keycache.h"
 #include "sp_log.h"
 #include "sp_mime_render.h"
 #include "sp_msg.h"
@@ -51,6 +55,13 @@ portal_open(struct req *r, struct opened *o)
 	memset(o, 0, sizeof(*o));
 	if (!portal_session(r, &o->s, &o->m))
 		return false;
+	/* Only now, with the record's state checked, may a kept message key
+	 * be used (docs/portal.md); without a cache every read unwraps. */
+	if (sp_keyring_keycache_enable(r->p->keys, &err) != SP_OK)
+		sp_log(LOG_WARNING, r->route.id,
+		    "action=keycache-off "
+		    "reason=\"%s\"",
+		    err.msg);
 	if (sp_msg_open_buffer(r->p->store, r->p->keys, &o->m,
 	        (size_t)r->p->cfg->max_message_size, &o->raw, &o->len,
 	        &err) != SP_OK ||

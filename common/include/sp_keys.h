@@ -59,9 +59,14 @@ struct sp_keypair {
 	bool sk_present;   /* KEYID.sk exists (loaded or not) */
 };
 
+struct sp_keycache;
+
 struct sp_keyring {
 	struct sp_keypair *keys; /* newest first */
 	size_t n;
+	/* unwrapped message keys kept for the openers of this ring, NULL:
+	 * none (sp_keycache.h); freed with the ring */
+	struct sp_keycache *msgkeys;
 };
 
 /* Generates a new pair in dir (created, mode 0755, when missing); group

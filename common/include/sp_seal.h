@@ -95,14 +95,19 @@ struct sp_opener;
 /* Parses header (outside input: SP_EFORMAT on anything malformed), finds
  * its key id in kr (SP_ENOTFOUND naming the id if absent or without a
  * secret key) and opens the message key (SP_EAUTH: wrong key or tampered
- * header).  id must be the id the message was sealed under (SP_EINVAL if
+ * header).  When kr->msgkeys is set (sp_keycache.h), a key kept for the
+ * same id and the very same header bytes is used instead of opening it,
+ * and a key opened here is kept; the caller must have checked the record
+ * (revoked, expired, purged) before.
+ * id must be the id the message was sealed under (SP_EINVAL if
  * not sp_id_valid; another valid id fails at the first chunk with
  * SP_EAUTH).  kr is only read during the call. */
 int sp_opener_new(struct sp_opener **out, const struct sp_keyring *kr,
     const char *id, const unsigned char *header, size_t len,
     struct sp_error *err) SP_MUST_CHECK;
 /* Opens chunk seq (must be the next one: SP_EFORMAT otherwise).  out must
- * hold SP_SEAL_CHUNK bytes; *outlen gets the plaintext size, *final
+ * hold len - SP_SEAL_CHUNK_OVERHEAD bytes (SP_SEAL_CHUNK always does) and
+ * nothing past that is written; *outlen gets the plaintext size, *final
  * whether this was the last chunk.  out is written only when the chunk
  * authenticated; on any failure *outlen is 0 and nothing was handed out.
  * SP_EAUTH: tampered, reordered, or from another message; SP_EFORMAT: a

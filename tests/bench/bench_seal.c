@@ -173,7 +173,7 @@ static int
 run(const struct sp_keypair *kp, uint64_t total, struct bench *b, double *all_s,
     double *gen_s, uint32_t *chunks)
 {
-	struct sp_keyring kr = { (struct sp_keypair *)kp, 1 };
+	struct sp_keyring kr = { (struct sp_keypair *)kp, 1, NULL };
 	unsigned char hin[32], hout[32];
 	crypto_generichash_state in;
 	struct sp_sealer *s = NULL;

@@ -158,7 +158,7 @@ static int
 read_message(
     struct bench *b, const struct sp_keypair *kp, unsigned char hout[32])
 {
-	struct sp_keyring kr = { (struct sp_keypair *)kp, 1 };
+	struct sp_keyring kr = { (struct sp_keypair *)kp, 1, NULL };
 	struct sp_msg_meta m;
 	int rc;
 

@@ -32,7 +32,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct sp_keypair keys[2];
-static struct sp_keyring ring = { keys, 2 };
+static struct sp_keyring ring = { keys, 2, NULL };
 static unsigned char out[SP_SEAL_CHUNK];
 
 static void

@@ -266,6 +266,45 @@ hbuf_fails_past_cap_and_stays_failed(void **state)
 	sp_hbuf_cleanup(&b);
 }
 
+/* printf output lands whole whether it fits the room left, fills it to
+ * the last byte, or needs the buffer to grow, and never passes max. */
+static void
+hbuf_printf_fits_grows_and_stops_at_max(void **state)
+{
+	static const size_t sizes[] = { 1, 200, 254, 255, 256, 257, 1000,
+		5000 };
+	char want[6000], *big;
+	struct sp_hbuf b;
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		big = malloc(sizes[i] + 1);
+		if (big == NULL)
+			fail_msg("out of memory");
+		for (k = 0; k < sizes[i]; k++)
+			big[k] = (char)('a' + k % 26);
+		big[sizes[i]] = '\0';
+		sp_hbuf_init(&b, 8192);
+		sp_hbuf_adds(&b, "x");
+		sp_hbuf_printf(&b, "%s|%d", big, 42);
+		snprintf(want, sizeof(want), "x%s|42", big);
+		CHECK_INT(sp_hbuf_failed(&b), 0);
+		CHECK_STR(b.data, want);
+		CHECK_INT(b.len, strlen(want));
+		sp_hbuf_cleanup(&b);
+
+		sp_hbuf_init(&b, sizes[i] + 3); /* one byte short */
+		sp_hbuf_adds(&b, "x");
+		sp_hbuf_printf(&b, "%s|%d", big, 42);
+		CHECK_INT(sp_hbuf_failed(&b), 1);
+		CHECK_INT(b.len, 1);
+		CHECK_STR(b.data, "x");
+		sp_hbuf_cleanup(&b);
+		free(big);
+	}
+}
+
 static void
 safe_filename_cases(void **state)
 {
@@ -354,6 +393,7 @@ main(void)
 		cmocka_unit_test(same_origin_cases),
 		cmocka_unit_test(html_escape_neutralises_markup),
 		cmocka_unit_test(hbuf_fails_past_cap_and_stays_failed),
+		cmocka_unit_test(hbuf_printf_fits_grows_and_stops_at_max),
 		cmocka_unit_test(safe_filename_cases),
 		cmocka_unit_test(safe_filename_cut_keeps_extension),
 		cmocka_unit_test(filename_star_encodes_and_defuses_paths),

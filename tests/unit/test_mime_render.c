@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <glib.h>
+#include <gmime/gmime.h>
 
 #include "check.h"
 #include "sp_html_sanitize.h"
@@ -150,6 +151,157 @@ nul_in_body_becomes_replacement_char(void **state)
 	    "b\n");
 	CHECK_INT(v->text_len, strlen(v->text));
 	sp_mime_view_free(v);
+}
+
+/* A body of n ASCII letters, then one odd sequence, then "z": the text
+ * must be the letters, the sequence as UTF-8, "z", wherever the odd
+ * bytes fall against the 8-byte words the fast scans use. */
+static void
+odd_bytes_decoded_at_every_offset(void **state)
+{
+	static const struct {
+		const char *what, *raw, *utf8;
+	} odd[] = {
+		{ "utf-8 e acute", "\xc3\xa9", "\xc3\xa9" },
+		{ "utf-8 euro", "\xe2\x82\xac", "\xe2\x82\xac" },
+		{ "latin-1 byte read as windows-1252", "\xe9", "\xc3\xa9" },
+		{ "nul", "\0", "\xef\xbf\xbd" },
+		{ "del stays", "\x7f", "\x7f" },
+	};
+	const char head[] = "Subject: s\nContent-Type: text/plain\n\n";
+	char msg[256], want[128];
+	struct sp_mime_view *v;
+	size_t i, n, len, wlen;
+
+	(void)state;
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		for (n = 0; n < 20; n++) {
+			size_t rl = strlen(odd[i].raw) + (odd[i].raw[0] == 0);
+
+			len = (size_t)snprintf(msg, sizeof(msg), "%s", head);
+			memset(msg + len, 'a', n);
+			len += n;
+			memcpy(msg + len, odd[i].raw, rl);
+			len += rl;
+			memcpy(msg + len, "z\n", 2);
+			len += 2;
+			memset(want, 'a', n);
+			wlen = n;
+			wlen += (size_t)snprintf(want + wlen,
+			    sizeof(want) - wlen, "%sz\n", odd[i].utf8);
+			v = view_of(msg, len, NULL);
+			if (v->text_len != wlen ||
+			    memcmp(v->text, want, wlen) != 0)
+				fail_msg("%s after %zu letters: got \"%s\", "
+				         "want \"%s\"",
+				    odd[i].what, n, v->text, want);
+			sp_mime_view_free(v);
+		}
+	}
+}
+
+/* CRLF becomes LF; a CR on its own stays. */
+static void
+line_ends_made_lf_lone_cr_kept(void **state)
+{
+	static const struct {
+		const char *body, *want;
+	} cases[] = {
+		{ "a\r\nb\r\n", "a\nb\n" },
+		{ "a\rb\n", "a\rb\n" },
+		{ "a\r\r\nb\n", "a\r\nb\n" },
+		{ "\r\n\r\nx\n", "\n\nx\n" },
+		{ "x\r", "x\r" },
+	};
+	char msg[128];
+	struct sp_mime_view *v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(
+		    msg, sizeof(msg), "Subject: s\r\n\r\n%s", cases[i].body);
+		v = view_str(msg);
+		if (strcmp(v->text, cases[i].want) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i,
+			    v->text, cases[i].want);
+		sp_mime_view_free(v);
+	}
+}
+
+/* Container words are counted in any case, anywhere in the message: past
+ * 1000 of them the message is shown as raw text. */
+static void
+container_words_counted_in_any_case(void **state)
+{
+	static const char *const words[] = { "multipart/", "MULTIPART/",
+		"Message/", "mEsSaGe/" };
+	static const size_t counts[] = { 1000, 1001 };
+	struct sp_mime_view *v;
+	size_t i, k;
+	GString *s;
+
+	(void)state;
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		s = g_string_new("Subject: s\n\n");
+		for (k = 0; k < counts[i]; k++)
+			g_string_append_printf(
+			    s, "m %s%s", words[k % 4], k % 9 ? "" : "\n");
+		v = view_of(s->str, s->len, NULL);
+		if (((v->flags & SP_MIME_FALLBACK) != 0) != (counts[i] > 1000))
+			fail_msg("%zu words: got flags %u, want fallback %s",
+			    counts[i], v->flags,
+			    counts[i] > 1000 ? "set" : "unset");
+		sp_mime_view_free(v);
+		g_string_free(s, TRUE);
+	}
+}
+
+/* The address lists are shown as GMime writes them, IDNA included: each
+ * case's display must equal GMime's own rendering of a fresh parse. */
+static void
+address_display_as_gmime_writes_it(void **state)
+{
+	static const char *const cases[] = {
+		"bob@RCPT.Test",
+		"\"Al, Ice\" <a@Sender.TEST>",
+		"x@b\xc3\xbc"
+		"cher.example",
+		"J\xc3\xb6hn <j@EXAMPLE.com>, k@example.org",
+		"Grp: a@b.example, c@\xc3\x9c.example;, d@e.example",
+		"y@_bad_.test, w@x-.y",
+		"q@XN--BCHER-KVA.example, r@xn--zz.example",
+		"z@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"aaaaaaaaaaaaaa.test",
+		"\"quoted@local\"@example.net",
+		"no-at-sign",
+	};
+	char msg[512];
+	struct sp_mime_view *v;
+	InternetAddressList *l;
+	char *want;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(
+		    msg, sizeof(msg), "To: %s\nSubject: s\n\nx\n", cases[i]);
+		v = view_str(msg);
+		l = internet_address_list_parse(NULL, cases[i]);
+		want = l != NULL && internet_address_list_length(l) > 0
+		    ? internet_address_list_to_string(l, NULL, FALSE)
+		    : NULL;
+		if (want == NULL ? v->to.display != NULL
+		                 : v->to.display == NULL ||
+		            strcmp(v->to.display, want) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i,
+			    v->to.display ? v->to.display : "(none)",
+			    want ? want : "(none)");
+		g_free(want);
+		if (l != NULL)
+			g_object_unref(l);
+		sp_mime_view_free(v);
+	}
 }
 
 static void
@@ -1020,6 +1172,10 @@ main(void)
 		cmocka_unit_test(views_built_from_threads_at_once),
 		cmocka_unit_test(bodies_and_subjects_decoded),
 		cmocka_unit_test(nul_in_body_becomes_replacement_char),
+		cmocka_unit_test(odd_bytes_decoded_at_every_offset),
+		cmocka_unit_test(line_ends_made_lf_lone_cr_kept),
+		cmocka_unit_test(container_words_counted_in_any_case),
+		cmocka_unit_test(address_display_as_gmime_writes_it),
 		cmocka_unit_test(addresses_listed_for_reply),
 		cmocka_unit_test(alternative_gives_text_and_html),
 		cmocka_unit_test(html_meta_charset_used_without_header_charset),

@@ -22,6 +22,9 @@ static const struct sp_tvar vars[] = {
 	{ "unset", NULL },
 	{ "tricky", "{{name}} & 'q' \"d\"" },
 	{ "html", "<b>bold</b>" },
+	{ "specials", "&<>\"'" },
+	{ "mixed", "a&b<<c>d\"e'f" },
+	{ "nam", "-" },
 };
 
 struct render_case {
@@ -60,6 +63,13 @@ static const struct render_case render_cases[] = {
 	    "one\n{{#if empty}}\ntwo\n{{/if}}\nthree\n", SP_ESC_NONE,
 	    "one\nthree\n" },
 	{ "single brace kept", "a { b } c", SP_ESC_NONE, "a { b } c" },
+	{ "brace at the end kept", "a{{name}}{", SP_ESC_NONE, "aAnn <ann@x>{" },
+	{ "brace before a tag", "{ {{name}}", SP_ESC_NONE, "{ Ann <ann@x>" },
+	{ "every special byte escaped", "{{specials}}", SP_ESC_HTML,
+	    "&amp;&lt;&gt;&quot;&#39;" },
+	{ "specials between text", "{{mixed}}", SP_ESC_HTML,
+	    "a&amp;b&lt;&lt;c&gt;d&quot;e&#39;f" },
+	{ "name prefix of another name", "{{nam}}", SP_ESC_NONE, "-" },
 	{ "empty template", "", SP_ESC_NONE, "" },
 };
 
@@ -100,6 +110,9 @@ static const struct error_case error_cases[] = {
 	{ "mismatched close", "{{#if name}}x{{/unless}}",
 	    "without its opening" },
 	{ "bad name", "{{a b}}", "bad placeholder" },
+	{ "line counted over long text", "a\n\n{ b\nc\n\n{{x", "line 6:" },
+	{ "name longer than a known one", "{{names}}",
+	    "unknown placeholder \"names\"" },
 };
 
 static void
@@ -133,6 +146,64 @@ html_escape_reports_needed_length_and_cuts(void **state)
 	CHECK_INT(sp_html_escape(buf, sizeof(buf), "<<<"), 12);
 	CHECK_STR(buf, "&lt;");
 	CHECK_INT(sp_html_escape(NULL, 0, "&"), 5);
+}
+
+/* A long value with a special byte every few bytes comes out as
+ * sp_html_escape (byte by byte) makes it, and so does the text around. */
+static void
+long_value_escaped_like_html_escape(void **state)
+{
+	static const size_t steps[] = { 1, 2, 7, 64, 1000, 100000 };
+	const char special[] = "&<>\"'";
+	size_t i, k, n = 100000, outlen, need;
+	struct sp_tvar v[1];
+	char *val = malloc(n + 1), *want, *out;
+	struct sp_error err;
+
+	(void)state;
+	if (val == NULL)
+		fail_msg("out of memory");
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		for (k = 0; k < n; k++)
+			val[k] = k % steps[i] == 0 ? special[k % 5]
+			                           : (char)('a' + k % 26);
+		val[n] = '\0';
+		v[0] = (struct sp_tvar){ "v", val };
+		need = sp_html_escape(NULL, 0, val);
+		want = malloc(need + 1);
+		if (want == NULL)
+			fail_msg("out of memory");
+		sp_html_escape(want, need + 1, val);
+		CHECK_INT(sp_template_render("{{v}}", 5, v, 1, SP_ESC_HTML,
+		              &out, &outlen, &err),
+		    SP_OK);
+		if (outlen != need || memcmp(out, want, need) != 0)
+			fail_msg("step %zu: got %zu bytes, want %zu as "
+			         "sp_html_escape gives",
+			    steps[i], outlen, need);
+		free(out);
+		free(want);
+	}
+	free(val);
+}
+
+/* Template text is copied with its length: a NUL byte in it stays. */
+static void
+nul_in_template_text_is_copied(void **state)
+{
+	static const char tmpl[] = "a\0b{{name}}\0";
+	static const char want[] = "a\0bAnn &lt;ann@x&gt;\0";
+	char *out;
+	size_t outlen;
+	struct sp_error err;
+
+	(void)state;
+	CHECK_INT(sp_template_render(tmpl, sizeof(tmpl) - 1, vars,
+	              sizeof(vars) / sizeof(vars[0]), SP_ESC_HTML, &out,
+	              &outlen, &err),
+	    SP_OK);
+	CHECK_MEM(out, outlen, want, sizeof(want) - 1);
+	free(out);
 }
 
 static void
@@ -273,6 +344,8 @@ main(void)
 		cmocka_unit_test(render_cases_give_expected_output),
 		cmocka_unit_test(bad_templates_are_refused_with_reason),
 		cmocka_unit_test(html_escape_reports_needed_length_and_cuts),
+		cmocka_unit_test(long_value_escaped_like_html_escape),
+		cmocka_unit_test(nul_in_template_text_is_copied),
 		cmocka_unit_test(shipped_templates_render_with_notify_names),
 		cmocka_unit_test(template_names_with_slash_are_refused),
 		cmocka_unit_test(cached_template_follows_the_file),
