@@ -203,6 +203,28 @@ owner_ids(const char *owner, const char *group, uid_t *uid, gid_t *gid,
 	return SP_OK;
 }
 
+/* Whether fname is KEYID.pk with a valid KEYID, which goes to id. */
+static bool
+pk_file_id(const char *fname, char id[ID_HEX + 1])
+{
+	if (strlen(fname) != ID_HEX + 3 || strcmp(fname + ID_HEX, ".pk") != 0)
+		return false;
+	memcpy(id, fname, ID_HEX);
+	id[ID_HEX] = '\0';
+	return sp_keys_id_valid(id);
+}
+
+/* The creation time a valid id starts with (8 hex digits). */
+static int64_t
+id_created(const char *id)
+{
+	char stamp[9];
+
+	memcpy(stamp, id, 8);
+	stamp[8] = '\0';
+	return (int64_t)strtoul(stamp, NULL, 16);
+}
+
 /* The creation time of the newest pair in dir (0 when none), so that a
  * new pair can be dated after it. */
 static int64_t
@@ -211,26 +233,49 @@ newest_created(const char *dir)
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	int64_t newest = 0, t;
-	char id[ID_HEX + 1], stamp[9];
+	char id[ID_HEX + 1];
 
 	if (d == NULL)
 		return 0;
 	while ((e = readdir(d)) != NULL) {
-		if (strlen(e->d_name) != ID_HEX + 3 ||
-		    strcmp(e->d_name + ID_HEX, ".pk") != 0)
+		if (!pk_file_id(e->d_name, id))
 			continue;
-		memcpy(id, e->d_name, ID_HEX);
-		id[ID_HEX] = '\0';
-		if (!sp_keys_id_valid(id))
-			continue;
-		memcpy(stamp, id, 8);
-		stamp[8] = '\0';
-		t = (int64_t)strtoul(stamp, NULL, 16);
+		t = id_created(id);
 		if (t > newest)
 			newest = t;
 	}
 	closedir(d);
 	return newest;
+}
+
+/* A secret file about to be made: who gets it, its mode, and its bytes
+ * in secure memory. */
+struct new_secret {
+	uid_t uid;          /* (uid_t)-1: no owner given */
+	gid_t gid;          /* (gid_t)-1: none given */
+	mode_t mode;        /* 0640 with a group, else 0600 */
+	unsigned char *mem; /* len bytes of sodium_malloc memory */
+};
+
+/* What making a secret file in dir takes first: libsodium, the ids of
+ * owner and group (either may be NULL), dir itself, and len bytes of
+ * secure memory, which the caller fills and frees with sodium_free. */
+static int
+new_secret_init(const char *dir, const char *owner, const char *group,
+    size_t len, struct new_secret *ns, struct sp_error *err)
+{
+	int rc;
+
+	if (sodium_init() < 0)
+		return sp_error_set(err, SP_EIO, "libsodium failed to start");
+	if ((rc = owner_ids(owner, group, &ns->uid, &ns->gid, err)) != SP_OK ||
+	    (rc = ensure_dir(dir, err)) != SP_OK)
+		return rc;
+	ns->mode = group != NULL ? 0640 : 0600;
+	ns->mem = sodium_malloc(len);
+	if (ns->mem == NULL)
+		return sp_error_set(err, SP_ENOMEM, "out of secure memory");
+	return SP_OK;
 }
 
 int
@@ -244,23 +289,17 @@ int
 sp_keys_generate_owned(const char *dir, const char *owner, const char *group,
     char *id_out, size_t id_cap, struct sp_error *err)
 {
-	unsigned char pk[SP_PK_BYTES], *sk = NULL;
+	unsigned char pk[SP_PK_BYTES];
 	char id[SP_KEYID_MAX], name[SP_KEYID_MAX + 4];
 	char hex[2 * SP_PK_BYTES + 2], path[4096];
 	int64_t created = (int64_t)time(NULL), newest;
-	uid_t uid;
-	gid_t gid;
+	struct new_secret sk;
 	int rc;
 
-	if (sodium_init() < 0)
-		return sp_error_set(err, SP_EIO, "libsodium failed to start");
-	if ((rc = owner_ids(owner, group, &uid, &gid, err)) != SP_OK ||
-	    (rc = ensure_dir(dir, err)) != SP_OK)
+	rc = new_secret_init(dir, owner, group, SP_SK_BYTES, &sk, err);
+	if (rc != SP_OK)
 		return rc;
-	sk = sodium_malloc(SP_SK_BYTES);
-	if (sk == NULL)
-		return sp_error_set(err, SP_ENOMEM, "out of secure memory");
-	crypto_box_keypair(pk, sk);
+	crypto_box_keypair(pk, sk.mem);
 	newest = newest_created(dir);
 	/* the new pair must sort first, even within the same second */
 	if (created <= newest)
@@ -268,8 +307,8 @@ sp_keys_generate_owned(const char *dir, const char *owner, const char *group,
 	make_id(pk, created, id);
 
 	snprintf(name, sizeof(name), "%s.sk", id);
-	rc = write_new_file(dir, name, sk, SP_SK_BYTES,
-	    group != NULL ? 0640 : 0600, uid, gid, err);
+	rc = write_new_file(
+	    dir, name, sk.mem, SP_SK_BYTES, sk.mode, sk.uid, sk.gid, err);
 	if (rc != SP_OK)
 		goto out;
 	sodium_bin2hex(hex, sizeof(hex), pk, SP_PK_BYTES);
@@ -287,7 +326,7 @@ sp_keys_generate_owned(const char *dir, const char *owner, const char *group,
 	if (rc == SP_OK)
 		snprintf(id_out, id_cap, "%s", id);
 out:
-	sodium_free(sk);
+	sodium_free(sk.mem);
 	return rc;
 }
 
@@ -359,7 +398,7 @@ static int
 load_pk(int dfd, const char *dir, struct sp_keypair *kp, struct sp_error *err)
 {
 	unsigned char buf[PK_FILE_MAX];
-	char path[4096], name[SP_KEYID_MAX + 4], tag[9], stamp[9];
+	char path[4096], name[SP_KEYID_MAX + 4], tag[9];
 	struct stat st;
 	size_t len = 0;
 	int fd, rc = SP_OK;
@@ -387,9 +426,7 @@ load_pk(int dfd, const char *dir, struct sp_keypair *kp, struct sp_error *err)
 	if (strcmp(tag, kp->id + 8) != 0)
 		return sp_error_set(err, SP_EFORMAT,
 		    "%s: the public key does not match its id", path);
-	memcpy(stamp, kp->id, 8);
-	stamp[8] = '\0';
-	kp->created = (int64_t)strtoul(stamp, NULL, 16);
+	kp->created = id_created(kp->id);
 	return SP_OK;
 }
 
@@ -487,14 +524,9 @@ list_pairs(
 		return SP_EIO;
 	}
 	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
 		char id[ID_HEX + 1];
 
-		if (n != ID_HEX + 3 || strcmp(e->d_name + ID_HEX, ".pk") != 0)
-			continue;
-		memcpy(id, e->d_name, ID_HEX);
-		id[ID_HEX] = '\0';
-		if (!sp_keys_id_valid(id))
+		if (!pk_file_id(e->d_name, id))
 			continue;
 		if (kr->n == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
@@ -642,23 +674,16 @@ int
 sp_keys_secret_create(const char *dir, const char *name, const char *owner,
     const char *group, size_t len, struct sp_error *err)
 {
-	unsigned char *fresh;
-	uid_t uid;
-	gid_t gid;
+	struct new_secret fresh;
 	int rc;
 
-	if (sodium_init() < 0)
-		return sp_error_set(err, SP_EIO, "libsodium failed to start");
-	if ((rc = owner_ids(owner, group, &uid, &gid, err)) != SP_OK ||
-	    (rc = ensure_dir(dir, err)) != SP_OK)
+	rc = new_secret_init(dir, owner, group, len, &fresh, err);
+	if (rc != SP_OK)
 		return rc;
-	fresh = sodium_malloc(len);
-	if (fresh == NULL)
-		return sp_error_set(err, SP_ENOMEM, "out of secure memory");
-	randombytes_buf(fresh, len);
+	randombytes_buf(fresh.mem, len);
 	rc = write_new_file(
-	    dir, name, fresh, len, group != NULL ? 0640 : 0600, uid, gid, err);
-	sodium_free(fresh);
+	    dir, name, fresh.mem, len, fresh.mode, fresh.uid, fresh.gid, err);
+	sodium_free(fresh.mem);
 	if (rc == SP_OK)
 		rc = sync_dir(dir, err);
 	return rc;

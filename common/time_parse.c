@@ -5,6 +5,8 @@
  */
 #include "sp_time.h"
 
+#include "sp_config.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,51 +42,21 @@ time_digits(const char **p, int n, int *out)
 	return true;
 }
 
-static int64_t
-time_unit(char c)
-{
-	switch (c) {
-	case 's':
-		return 1;
-	case 'm':
-		return 60;
-	case 'h':
-		return 3600;
-	case 'd':
-		return 86400;
-	case 'w':
-		return 7 * 86400;
-	default:
-		return 0;
-	}
-}
-
-/* "+1d12h" and the like: one sign, then number-unit pairs. */
+/* "+1d12h" and the like: one sign, then number-unit pairs, read as the
+ * config's durations are, but every number with its unit ("+90" is not
+ * a time). */
 static bool
 time_relative(const char *s, int64_t now, int64_t *out)
 {
-	int64_t total = 0, n, unit;
-	int sign = s[0] == '-' ? -1 : 1;
-	const char *p = s + 1;
+	size_t len = strlen(s);
+	int64_t total;
 
-	if (*p == '\0')
+	if (len < 2 || (s[len - 1] >= '0' && s[len - 1] <= '9'))
 		return false;
-	while (*p != '\0') {
-		if (*p < '0' || *p > '9')
-			return false;
-		for (n = 0; *p >= '0' && *p <= '9'; p++) {
-			n = n * 10 + (*p - '0');
-			if (n > TIME_REL_MAX)
-				return false;
-		}
-		unit = time_unit(*p++);
-		if (unit == 0 || n > TIME_REL_MAX / unit)
-			return false;
-		total += n * unit;
-		if (total > TIME_REL_MAX)
-			return false;
-	}
-	*out = now + sign * total;
+	if (sp_config_parse_duration(s + 1, &total) != SP_OK ||
+	    total > TIME_REL_MAX)
+		return false;
+	*out = now + (s[0] == '-' ? -total : total);
 	return true;
 }
 

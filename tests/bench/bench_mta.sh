@@ -48,15 +48,8 @@ VARIANTS="none opendkim donothing sp-pass sp-seal"
 ONLY=
 SIZES=5KB,1MB
 
-die() {
-	echo "bench_mta: $*" >&2
-	exit 1
-}
-
-usage() {
-	sed -n '5,7p' "$0" | sed 's/^# *//' >&2
-	exit 2
-}
+# shellcheck source-path=SCRIPTDIR source=bench_lib.sh
+. "$SRC/tests/bench/bench_lib.sh"
 
 parse_args() {
 	while [ $# -gt 0 ]; do
@@ -70,7 +63,7 @@ parse_args() {
 		--out) OUT=$2 && shift ;;
 		--only) ONLY=$2 && shift ;;
 		--sizes) SIZES=$2 && shift ;;
-		*) usage ;;
+		*) bench_usage 5,7 ;;
 		esac
 		shift
 	done
@@ -86,28 +79,6 @@ port_of() { # VARIANT
 	sp-pass) echo $((PORT_BASE + 4)) ;;
 	sp-seal) echo $((PORT_BASE + 5)) ;;
 	esac
-}
-
-wait_port() { # PORT SECONDS
-	local i=0
-	while [ "$i" -lt $(($2 * 100)) ]; do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.01
-		i=$((i + 1))
-	done
-	return 1
-}
-
-wait_socket() { # PATH SECONDS
-	local i=0
-	while [ "$i" -lt $(($2 * 10)) ]; do
-		[ -S "$1" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
 }
 
 check_tools() {
@@ -161,16 +132,6 @@ make_message() { # FILE SIZE
 peak_rss() { # PID
 	awk '/^VmHWM:/ { print $2; f = 1 } END { if (!f) print 0 }' \
 	    "/proc/$1/status" 2>/dev/null || echo 0
-}
-
-stop_pid() { # PID
-	[ -n "$1" ] || return 0
-	kill "$1" 2>/dev/null || return 0
-	for _ in $(seq 1 100); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.05
-	done
-	wait "$1" 2>/dev/null || true
 }
 
 # --- the milters --------------------------------------------------------
@@ -346,17 +307,16 @@ sample_anon() { # FILE
 # every listener, then RUNS rounds over the variants, starting each round
 # at the next variant so that none always runs first.
 bench_size() { # LABEL FILE N
-	local round v rate i vs sampler
+	local round v rate sampler
 	start_milters
 	sample_anon "$T/anon-$1" &
 	sampler=$!
 	for v in $VARIANTS; do
 		run_one "$v" "$2" 20 >/dev/null
 	done
-	read -r -a vs <<<"$VARIANTS"
 	for round in $(seq 1 "$RUNS"); do
-		for i in $(seq 0 $((${#vs[@]} - 1))); do
-			v=${vs[$(((i + round) % ${#vs[@]}))]}
+		# shellcheck disable=SC2086 # VARIANTS is a list of words
+		for v in $(bench_rotation "$round" $VARIANTS); do
 			rate=$(run_one "$v" "$2" "$3")
 			echo "$1 $v $round $rate" >>"$T/rates"
 			printf '  %-5s round %d %-10s %8s msg/s\n' "$1" "$round" \
@@ -417,23 +377,14 @@ bench_big() {
 
 median_of() { # SIZE VARIANT
 	awk -v s="$1" -v v="$2" '$1 == s && $2 == v { print $4 }' "$T/rates" |
-	    sort -g | awk '{ a[NR] = $1 } END {
-		if (NR == 0) { print "-"; exit }
-		if (NR % 2) print a[(NR + 1) / 2]
-		else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+	    bench_median %s %.1f
 }
 
 # The median over rounds of VARIANT's rate over none's rate in the same
-# round: steadier than the ratio of medians when the machine's load
-# drifts during the run.
+# round.
 paired_of() { # SIZE VARIANT
-	awk -v s="$1" -v v="$2" '$1 == s && $2 == "none" { b[$3] = $4 }
-	    $1 == s && $2 == v { a[$3] = $4 }
-	    END { for (r in a) if (b[r] > 0) printf "%.4f\n", a[r] / b[r] }' \
-	    "$T/rates" | sort -g | awk '{ x[NR] = $1 } END {
-		if (NR == 0) { print "-"; exit }
-		if (NR % 2) printf "%.2f\n", x[(NR + 1) / 2]
-		else printf "%.2f\n", (x[NR / 2] + x[NR / 2 + 1]) / 2 }'
+	awk -v s="$1" '$1 == s { print $2, $3, $4 }' "$T/rates" |
+	    bench_paired none "$2"
 }
 
 runs_of() { # SIZE VARIANT
@@ -451,18 +402,11 @@ rss_of() { # SIZE VARIANT
 		END { if (!f) print "-" }' "$T/rss"
 }
 
-ratio() { # VALUE BASE
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a == "-" || b == "-" || b == 0) print "-"
-		else printf "%.2f\n", a / b }'
-}
-
 report() {
 	local b5 b1 m5 m1
 	b5=$(median_of 5KB none)
 	b1=$(median_of 1MB none)
-	echo "$(date -u '+%F %H:%M UTC'), $(nproc) cores; load average" \
-	    "at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg)."
+	bench_report_head
 	echo
 	echo "Delivered msg/s, median of $RUNS rounds ($N_SMALL messages of" \
 	    "5 KB, $N_LARGE of 1 MB per round; smtp-source -s 10)."
@@ -499,39 +443,27 @@ cleanup() {
 	stop_pid "${SP_MILTER_PID:-}"
 	[ -z "${T:-}" ] || "$PF" stop "$T/postfix" 2>/dev/null || true
 	stop_pid "${SINK_PID:-}"
-	if [ "$KEEP" = 1 ]; then
-		echo "bench_mta: kept $T" >&2
-	elif [ -n "${T:-}" ]; then
-		rm -rf "$T"
-	fi
+	bench_drop_tmpdir
 }
 
 main() {
 	parse_args "$@"
 	check_tools
-	T=$(mktemp -d /tmp/sp-bench-mta.XXXXXX)
-	chmod 755 "$T"
-	mkdir -p "$T/run"
-	chmod 755 "$T/run"
+	bench_tmpdir sp-bench-mta
 	trap cleanup EXIT
-	: >"$T/rates"
 	: >"$T/rss"
 	make_message "$T/msg-5k.eml" 5120
 	make_message "$T/msg-1m.eml" 1048576
 	setup_opendkim
 	setup_sealpost
-	LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+	LOAD0=$(bench_loadavg)
 	start_sink
 	start_postfix
 	echo "bench_mta: $RUNS rounds; variants: $VARIANTS" >&2
 	case ",$SIZES," in *,5KB,*) bench_size 5KB "$T/msg-5k.eml" "$N_SMALL" ;; esac
 	case ",$SIZES," in *,1MB,*) bench_size 1MB "$T/msg-1m.eml" "$N_LARGE" ;; esac
 	bench_big
-	if [ -n "$OUT" ]; then
-		report | tee "$OUT"
-	else
-		report
-	fi
+	bench_output report
 }
 
 main "$@"

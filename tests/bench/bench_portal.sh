@@ -36,15 +36,8 @@ ROWS="static min-fcgi landing read"
 ONLY=
 WORKERS=2
 
-die() {
-	echo "bench_portal: $*" >&2
-	exit 1
-}
-
-usage() {
-	sed -n '5,6p' "$0" | sed 's/^# *//' >&2
-	exit 2
-}
+# shellcheck source-path=SCRIPTDIR source=bench_lib.sh
+. "$SRC/tests/bench/bench_lib.sh"
 
 parse_args() {
 	while [ $# -gt 0 ]; do
@@ -57,45 +50,13 @@ parse_args() {
 		--out) OUT=$2 && shift ;;
 		--only) ONLY=$2 && shift ;;
 		--workers) WORKERS=$2 && shift ;;
-		*) usage ;;
+		*) bench_usage 5,6 ;;
 		esac
 		shift
 	done
 	HTTP_PORT=$((PORT_BASE + 100))
 	PORTAL_PORT=$((PORT_BASE + 101))
 	SMTP_PORT=$((PORT_BASE + 125))
-}
-
-wait_port() { # PORT SECONDS
-	local i=0
-	while [ "$i" -lt $(($2 * 10)) ]; do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-wait_socket() { # PATH SECONDS
-	local i=0
-	while [ "$i" -lt $(($2 * 10)) ]; do
-		[ -S "$1" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-stop_pid() { # PID
-	[ -n "$1" ] || return 0
-	kill "$1" 2>/dev/null || return 0
-	for _ in $(seq 1 100); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.05
-	done
-	wait "$1" 2>/dev/null || true
 }
 
 # The capture server for the portal's code mails: whichever of the test
@@ -346,11 +307,10 @@ run_one() { # ROW
 }
 
 bench_rows() {
-	local round i r rate rs
-	read -r -a rs <<<"$ROWS"
+	local round r rate
 	for round in $(seq 1 "$RUNS"); do
-		for i in $(seq 0 $((${#rs[@]} - 1))); do
-			r=${rs[$(((i + round) % ${#rs[@]}))]}
+		# shellcheck disable=SC2086 # ROWS is a list of words
+		for r in $(bench_rotation "$round" $ROWS); do
 			rate=$(run_one "$r")
 			echo "$r $round $rate" >>"$T/rates"
 			printf '  round %d %-9s %10s req/s\n' "$round" "$r" \
@@ -360,28 +320,18 @@ bench_rows() {
 }
 
 median_of() { # ROW
-	awk -v r="$1" '$1 == r { print $3 }' "$T/rates" | sort -g | awk '
-		{ a[NR] = $1 } END {
-		if (NR == 0) { print "-"; exit }
-		if (NR % 2) print a[(NR + 1) / 2]
-		else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+	awk -v r="$1" '$1 == r { print $3 }' "$T/rates" | bench_median %s %.2f
 }
 
 # The median over rounds of ROW's rate over min-fcgi's in the same round.
 paired_of() { # ROW
-	awk -v r="$1" '$1 == "min-fcgi" { b[$2] = $3 } $1 == r { a[$2] = $3 }
-	    END { for (k in a) if (b[k] > 0) printf "%.4f\n", a[k] / b[k] }' \
-	    "$T/rates" | sort -g | awk '{ x[NR] = $1 } END {
-		if (NR == 0) { print "-"; exit }
-		if (NR % 2) printf "%.2f\n", x[(NR + 1) / 2]
-		else printf "%.2f\n", (x[NR / 2] + x[NR / 2 + 1]) / 2 }'
+	bench_paired min-fcgi "$1" <"$T/rates"
 }
 
 report() {
 	local base m
 	base=$(median_of min-fcgi)
-	echo "$(date -u '+%F %H:%M UTC'), $(nproc) cores; load average" \
-	    "at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg)."
+	bench_report_head
 	echo
 	echo "Requests/s, median of $RUNS rounds of" \
 	    "\`wrk -t2 -c32 -d$DURATION\` per row."
@@ -393,8 +343,7 @@ report() {
 	echo "|---|---:|---:|---:|---|"
 	for r in $ROWS; do
 		m=$(median_of "$r")
-		echo "| $r | $m | $(awk -v a="$m" -v b="$base" \
-		    'BEGIN { printf "%.2f", a / b }') | $(paired_of "$r") |" \
+		echo "| $r | $m | $(ratio "$m" "$base") | $(paired_of "$r") |" \
 		    "$(awk -v r="$r" '$1 == r { printf "%s ", $3 }' "$T/rates")|"
 	done
 }
@@ -404,23 +353,15 @@ cleanup() {
 	stop_pid "${FCGI_PID:-}"
 	stop_pid "${PORTAL_PID:-}"
 	stop_pid "${CAPTURE_PID:-}"
-	if [ "$KEEP" = 1 ]; then
-		echo "bench_portal: kept $T" >&2
-	elif [ -n "${T:-}" ]; then
-		rm -rf "$T"
-	fi
+	bench_drop_tmpdir
 }
 
 main() {
 	parse_args "$@"
 	check_tools
-	T=$(mktemp -d /tmp/sp-bench-portal.XXXXXX)
-	chmod 0755 "$T"
-	mkdir -p "$T/run"
-	chmod 0755 "$T/run"
+	bench_tmpdir sp-bench-portal
 	trap cleanup EXIT
-	: >"$T/rates"
-	LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+	LOAD0=$(bench_loadavg)
 	start_min_fcgi
 	if [ "$HAVE_PORTAL" = 1 ]; then
 		start_portal
@@ -432,11 +373,7 @@ main() {
 	check_rows
 	echo "bench_portal: $RUNS rounds; rows: $ROWS" >&2
 	bench_rows
-	if [ -n "$OUT" ]; then
-		report | tee "$OUT"
-	else
-		report
-	fi
+	bench_output report
 }
 
 main "$@"

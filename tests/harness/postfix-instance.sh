@@ -20,22 +20,9 @@
 #   postfix-instance.sh log DIR                 (the instance's log file)
 set -eu
 
-die() {
-	echo "postfix-instance: $*" >&2
-	exit 1
-}
-
-wait_port() { # PORT SECONDS
-	i=0
-	while [ "$i" -lt $(($2 * 10)) ]; do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+# die, wait_port
+# shellcheck source-path=SCRIPTDIR source=script-lib.sh
+. "$(dirname "$0")/script-lib.sh"
 
 write_master_cf() { # DIR SMTP EXEMPT
 	cat >"$1/conf/master.cf" <<EOM

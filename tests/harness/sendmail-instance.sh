@@ -26,22 +26,9 @@ cache=${SEALPOST_CACHE:-/var/cache/sealpost-tests}/sendmail
 tree=$cache/tree
 bin=$tree/usr/libexec/sendmail/sendmail
 
-die() {
-	echo "sendmail-instance: $*" >&2
-	exit 1
-}
-
-wait_port() { # PORT SECONDS
-	i=0
-	while [ "$i" -lt $(($2 * 10)) ]; do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+# die, wait_port
+# shellcheck source-path=SCRIPTDIR source=script-lib.sh
+. "$(dirname "$0")/script-lib.sh"
 
 cmd_fetch() {
 	[ -x "$bin" ] && return 0

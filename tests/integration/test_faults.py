@@ -29,7 +29,6 @@ with the reason in the milter's log.
 five, in that order); --repeat runs them N times (the store-full case alone in a loop:
 --case full --repeat 20).  Needs root; exits 77 (skipped) without it.
 """
-import argparse
 import json
 import os
 import re
@@ -38,23 +37,13 @@ import signal
 import socket
 import struct
 import sys
-import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "harness"))
-from sphelpers import (Capture, Env, Fail, Postfix, header_value,  # noqa
-                       send, wait_for)
+from harness_lib import Rig, arg_parser, check, postfix_ports, summary
+from sphelpers import header_value, send
 
-failures = []
 SECRET = b"fault test secret line that must never leak"
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def in_store(env, msg_id):
@@ -100,17 +89,26 @@ def smtp_cmd(f, line):
             return r
 
 
-def kill_mid_transaction(env, port):
-    """Opens a transaction, kills the milter before DATA ends, finishes
-    the DATA; returns the final reply line."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=60)
+def open_data(port, timeout, subject):
+    """Connects, goes as far as DATA from k@example.org to
+    r@partner.example, and writes the header section with the tagged
+    subject; returns the socket and its file."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     f = s.makefile("rwb")
     f.readline()
     smtp_cmd(f, b"EHLO client.sealpost.test")
     smtp_cmd(f, b"MAIL FROM:<k@example.org>")
     smtp_cmd(f, b"RCPT TO:<r@partner.example>")
     smtp_cmd(f, b"DATA")
-    f.write(b"From: k@example.org\r\nSubject: [secure] kill\r\n\r\n")
+    f.write(b"From: k@example.org\r\nSubject: [secure] %s\r\n\r\n" %
+            subject)
+    return s, f
+
+
+def kill_mid_transaction(env, port):
+    """Opens a transaction, kills the milter before DATA ends, finishes
+    the DATA; returns the final reply line."""
+    s, f = open_data(port, 60, b"kill")
     f.write((SECRET + b"\r\n") * 2000)
     f.flush()
     env.stop_milter(signal.SIGKILL)
@@ -130,14 +128,7 @@ def kill_while_sealing(env, port):
     store has grown by 2 MB, that is while it is storing sealed chunks of
     the body; returns the client's final reply line."""
     base = store_bytes(env)
-    s = socket.create_connection(("127.0.0.1", port), timeout=120)
-    f = s.makefile("rwb")
-    f.readline()
-    smtp_cmd(f, b"EHLO client.sealpost.test")
-    smtp_cmd(f, b"MAIL FROM:<k@example.org>")
-    smtp_cmd(f, b"RCPT TO:<r@partner.example>")
-    smtp_cmd(f, b"DATA")
-    f.write(b"From: k@example.org\r\nSubject: [secure] big\r\n\r\n")
+    s, f = open_data(port, 120, b"big")
     line = SECRET + b" " + b"x" * 400 + b"\r\n"
     for _ in range(24 * 1024 * 1024 // len(line)):
         f.write(line)
@@ -361,9 +352,7 @@ def run_hup(env, pf, cap, ports):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--build", required=True)
-    p.add_argument("--port-base", type=int, default=20300)
+    p = arg_parser(20300)
     p.add_argument("--case", action="append",
                    choices=["kill", "kill-sealing", "full", "mta-gone",
                             "hup"])
@@ -374,18 +363,10 @@ def main():
     if os.geteuid() != 0:
         print("SKIP: needs root (a private Postfix)")
         return 77
-    b = a.port_base
-    ports = {"smtp": b + 25, "exempt": b + 26, "capture": b + 27}
-    tmp = tempfile.mkdtemp(prefix="sealpost-faults.")
-    os.chmod(tmp, 0o755)
-    env = cap = pf = None
-    try:
-        env = Env(os.path.join(tmp, "sp"), a.build)
-        env.start_milter()
-        cap = Capture(ports["capture"], os.path.join(tmp, "capture"))
-        pf = Postfix(os.path.join(tmp, "pf"), ports["smtp"], ports["exempt"],
-                     ports["capture"], milter=env.postfix_milter(),
-                     sets=["message_size_limit=50000000"])
+    ports = postfix_ports(a.port_base)
+    with Rig("sealpost-faults.") as rig:
+        env, cap, pf = rig.start_postfix(a.build, ports,
+                                         ["message_size_limit=50000000"])
         for i in range(a.repeat):
             for name in a.case or ["kill", "kill-sealing", "full",
                                    "mta-gone", "hup"]:
@@ -395,26 +376,7 @@ def main():
         leaks = [n for n in cap.names() if SECRET in cap.load(n)[1]]
         check(not leaks, "no message ever delivered in the clear")
         check_all_sealed(env, cap, "at the end")
-    except Fail as e:
-        failures.append(str(e))
-        print("FAIL " + str(e))
-    finally:
-        if pf:
-            if failures:
-                print(pf.log()[-3000:])
-            pf.stop()
-        if cap:
-            cap.stop()
-        if env:
-            env.stop_milter()
-            if failures:
-                print(env.log_text()[-3000:])
-        if not failures:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print("kept " + tmp)
-    print("%d failure(s)" % len(failures))
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -25,30 +25,16 @@ a capture server that plays the outside world.  Checks:
     test_postfix.py --build BUILD [--port-base N]
 Needs root (Postfix's master); exits 77 (skipped) without it.
 """
-import argparse
 import email.header
 import os
 import re
-import shutil
 import smtplib
 import sys
-import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "harness"))
-from sphelpers import (Capture, Env, Fail, Postfix, SRC, crlf,  # noqa: E402
-                       header_value, send, strip_first_received)
+from harness_lib import Rig, arg_parser, check, postfix_ports, summary
+from sphelpers import SRC, crlf, header_value, send, strip_first_received
 
 MATCH_RCPT = "reader@partner.example"
-failures = []
-
-
-def check(cond, what):
-    if cond:
-        print("ok   " + what)
-    else:
-        print("FAIL " + what)
-        failures.append(what)
 
 
 def corpus_dir():
@@ -344,25 +330,15 @@ def run_hard(env, cap, ports):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--build", required=True)
-    p.add_argument("--port-base", type=int, default=20100)
-    a = p.parse_args()
+    a = arg_parser(20100).parse_args()
     if os.geteuid() != 0:
         print("SKIP: needs root (a private Postfix)")
         return 77
-    b = a.port_base
-    ports = {"smtp": b + 25, "exempt": b + 26, "capture": b + 27}
-    tmp = tempfile.mkdtemp(prefix="sealpost-pf.")
-    os.chmod(tmp, 0o755)
-    env = cap = pf = None
-    try:
-        env = Env(os.path.join(tmp, "sp"), a.build)
-        env.start_milter()
-        cap = Capture(ports["capture"], os.path.join(tmp, "capture"))
-        pf = Postfix(os.path.join(tmp, "pf"), ports["smtp"], ports["exempt"],
-                     ports["capture"], milter=env.postfix_milter(),
-                     sets=["header_size_limit=1048576"])
+    ports = postfix_ports(a.port_base)
+    with Rig("sealpost-pf.",
+             keep=bool(os.environ.get("SEALPOST_KEEP"))) as rig:
+        env, cap, pf = rig.start_postfix(a.build, ports,
+                                         ["header_size_limit=1048576"])
         run_untouched(cap, ports)
         run_envelope_forms(cap, ports)
         run_two_subjects(cap, ports)
@@ -370,26 +346,7 @@ def main():
         run_sendmail(env, pf, cap)
         run_hard(env, cap, ports)
         run_corpus(env, cap, ports)
-    except Fail as e:
-        failures.append(str(e))
-        print("FAIL " + str(e))
-    finally:
-        if pf:
-            if failures:
-                print(pf.log()[-3000:])
-            pf.stop()
-        if cap:
-            cap.stop()
-        if env:
-            env.stop_milter()
-            if failures:
-                print(env.log_text()[-3000:])
-        if not failures and not os.environ.get("SEALPOST_KEEP"):
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print("kept " + tmp)
-    print("%d failure(s)" % len(failures))
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

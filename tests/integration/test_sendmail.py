@@ -11,30 +11,36 @@ Needs root and Debian's sendmail packages, fetched (not installed) by
 tests/harness/sendmail-instance.sh; exits 77 (skipped) when either is
 missing.
 """
-import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "harness"))
-from sphelpers import (HERE, Capture, Env, Fail, header_value,  # noqa: E402
-                       port_open, send, wait_for)
+from harness_lib import Rig, arg_parser, check, summary
+from sphelpers import HERE, Fail, header_value, port_open, send, wait_for
 
 SM = os.path.join(HERE, "sendmail-instance.sh")
-failures = []
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+class Sendmail:
+    """A private Sendmail under folder (sendmail-instance.sh)."""
+
+    def __init__(self, folder, port, relay, milter):
+        self.folder = folder
+        r = subprocess.run([SM, "start", folder, "--port", str(port),
+                            "--relay", str(relay), "--milter", milter],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise Fail("sendmail start: " + r.stderr)
+
+    def flush(self):
+        subprocess.run([SM, "flush", self.folder], capture_output=True)
+
+    def stop(self):
+        subprocess.run([SM, "stop", self.folder])
 
 
-def run_cases(env, cap, port, milter_port, sm_dir):
+def run_cases(env, cap, port, milter_port, sm):
     sealed = (b"From: ann@example.org\r\nTo: r@partner.example\r\n"
               b"Subject: [secure] budget\r\n\r\n"
               b"sendmail path secret body line\r\n")
@@ -63,17 +69,14 @@ def run_cases(env, cap, port, milter_port, sm_dir):
     err = send(port, "ann@example.org", ["r@partner.example"], sealed)
     check(err is not None and 400 <= err[0] < 500,
           "milter down: 4xx (got %r)" % (err,))
-    subprocess.run([SM, "flush", sm_dir], capture_output=True)
+    sm.flush()
     time.sleep(1)
     check(cap.count() == 2, "milter down: nothing delivered (%d captured, "
           "want 2)" % cap.count())
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--build", required=True)
-    p.add_argument("--port-base", type=int, default=20200)
-    a = p.parse_args()
+    a = arg_parser(20200).parse_args()
     if os.geteuid() != 0:
         print("SKIP: needs root")
         return 77
@@ -83,42 +86,13 @@ def main():
         return 77
     b = a.port_base
     port, relay, mport = b + 25, b + 27, b + 30
-    tmp = tempfile.mkdtemp(prefix="sealpost-sm.")
-    os.chmod(tmp, 0o755)
-    sm_dir = os.path.join(tmp, "sm")
-    env = cap = None
-    started = False
-    try:
-        env = Env(os.path.join(tmp, "sp"), a.build,
-                  "inet:%d@127.0.0.1" % mport)
-        env.start_milter()
-        cap = Capture(relay, os.path.join(tmp, "capture"))
-        r = subprocess.run([SM, "start", sm_dir, "--port", str(port),
-                            "--relay", str(relay), "--milter",
-                            "inet:%d@127.0.0.1" % mport],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            raise Fail("sendmail start: " + r.stderr)
-        started = True
-        run_cases(env, cap, port, mport, sm_dir)
-    except Fail as e:
-        failures.append(str(e))
-        print("FAIL " + str(e))
-    finally:
-        if started:
-            subprocess.run([SM, "stop", sm_dir])
-        if cap:
-            cap.stop()
-        if env:
-            env.stop_milter()
-            if failures:
-                print(env.log_text()[-3000:])
-        if not failures:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print("kept " + tmp)
-    print("%d failure(s)" % len(failures))
-    return 1 if failures else 0
+    milter = "inet:%d@127.0.0.1" % mport
+    with Rig("sealpost-sm.") as rig:
+        env = rig.start_milter(a.build, milter)
+        cap = rig.start_capture(relay)
+        rig.mta = Sendmail(rig.path("sm"), port, relay, milter)
+        run_cases(env, cap, port, mport, rig.mta)
+    return summary()
 
 
 if __name__ == "__main__":
