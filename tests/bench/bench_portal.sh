@@ -5,7 +5,7 @@
 #
 #   tests/bench/bench_portal.sh [--quick] [--runs N] [--build DIR]
 #                               [--port-base P] [--keep] [--out FILE]
-#                               [--only ROW,ROW...]
+#                               [--only ROW,ROW...] [--workers N]
 #
 # One private nginx (its own prefix, config, pid and logs in a temporary
 # folder) serves four rows, each measured with `wrk -t2 -c32 -d10s`:
@@ -16,6 +16,13 @@
 #   read      a signed-in read of a 5 KB message, GET /m/ID/read with the
 #             session cookie got by really signing in (code requested,
 #             read from a local SMTP capture, posted back)
+#   read-many the same over MANY (100) messages of 5 KB, each signed in to
+#             by its own recipient, read in turn: more messages than a
+#             worker keeps keys for, so every read unwraps its key
+#
+# The portal runs with --workers N workers (default 8, the portal's own
+# default); after the rounds its audit writer's figures (events, commits)
+# are printed under the table.
 #
 # RUNS rounds (default 5) go over the rows in turn, each round starting
 # at the next row; the table gives the median requests/s of each row and
@@ -32,9 +39,10 @@ DURATION=10s
 KEEP=0
 OUT=
 PORT_BASE=22000
-ROWS="static min-fcgi landing read"
+ROWS="static min-fcgi landing read read-many"
 ONLY=
-WORKERS=2
+WORKERS=8
+MANY=100
 
 # shellcheck source-path=SCRIPTDIR source=bench_lib.sh
 . "$SRC/tests/bench/bench_lib.sh"
@@ -186,23 +194,36 @@ brand_name = Bench Corp
 EOC
 }
 
-# A 5 KB text message from alice to bob, sealed into the store as the
-# milter would (this also makes the portal's key pair).  Sets MSG_ID.
-seal_message() {
-	local d=$T/portal
+# A 5 KB text message from alice to RCPT, sealed into the store as the
+# milter would (the first also makes the portal's key pair); prints its id.
+seal_one() { # RCPT
+	local d=$T/portal id
 	{
 		printf 'From: Alice <alice@sender.test>\r\n'
-		printf 'To: bob@rcpt.test\r\n'
+		printf 'To: %s\r\n' "$1"
 		printf 'Subject: Quarterly numbers\r\n'
-		printf 'Message-ID: <bench-read@sender.test>\r\n'
+		printf 'Message-ID: <bench-read-%s>\r\n' "$1"
 		printf 'MIME-Version: 1.0\r\n'
 		printf 'Content-Type: text/plain; charset=us-ascii\r\n\r\n'
 		make_5k /dev/stdout | sed 's/$/\r/'
 	} >"$d/msg.eml"
-	read -r MSG_ID _ < <("$BUILD/tests/bin/seal_fixture" \
-	    -c "$d/sealpost.conf" -f alice@sender.test -t bob@rcpt.test \
+	read -r id _ < <("$BUILD/tests/bin/seal_fixture" \
+	    -c "$d/sealpost.conf" -f alice@sender.test -t "$1" \
 	    "$d/msg.eml") || die "seal_fixture failed"
-	[ -n "$MSG_ID" ] || die "seal_fixture printed no id"
+	[ -n "$id" ] || die "seal_fixture printed no id"
+	echo "$id"
+}
+
+# Sets MSG_ID (bob's message) and, with read-many, seals MANY more, one to
+# each of r1@rcpt.test, r2@rcpt.test...: "ID ADDR" lines in $T/many.
+seal_messages() {
+	local i
+	MSG_ID=$(seal_one bob@rcpt.test)
+	case " $ROWS " in *" read-many "*) ;; *) return 0 ;; esac
+	: >"$T/many"
+	for i in $(seq 1 "$MANY"); do
+		echo "$(seal_one "r$i@rcpt.test") r$i@rcpt.test" >>"$T/many"
+	done
 }
 
 start_portal() {
@@ -212,7 +233,7 @@ start_portal() {
 	    >"$d/capture.log" 2>&1 &
 	CAPTURE_PID=$!
 	wait_port "$SMTP_PORT" 5 || die "the SMTP capture did not start"
-	seal_message
+	seal_messages
 	"$BUILD/bin/sealpost-portal" -f -c "$d/sealpost.conf" \
 	    >"$d/portal.log" 2>&1 &
 	PORTAL_PID=$!
@@ -222,47 +243,80 @@ start_portal() {
 	chgrp www-data "$T/run/portal.sock"
 }
 
-# GET or POST with the cookie jar; prints the status, body to FILE.
-req() { # FILE CURL-ARGS...
-	local f=$1
-	shift
+# GET or POST with cookie jar JAR; prints the status, body to FILE.
+req() { # JAR FILE CURL-ARGS...
+	local jar=$1 f=$2
+	shift 2
 	# Origin and Sec-Fetch-Site as a browser sends them with a form of
 	# the portal's own page (the portal refuses a POST without them)
-	curl -s -o "$f" -w '%{http_code}' -c "$T/portal/jar" \
-	    -b "$T/portal/jar" -H "Origin: http://127.0.0.1:$PORTAL_PORT" \
+	curl -s -o "$f" -w '%{http_code}' -c "$jar" -b "$jar" \
+	    -H "Origin: http://127.0.0.1:$PORTAL_PORT" \
 	    -H "Sec-Fetch-Site: same-origin" "$@"
 }
 
-# Signs in as bob the way a person does; sets SESSION_COOKIE.
-sign_in() {
-	local d=$T/portal base="http://127.0.0.1:$PORTAL_PORT/m/$MSG_ID"
-	local csrf code st mail
-	st=$(req "$d/land.html" "$base")
+# Signs in to message ID as ADDR the way a person does, with the files of
+# the exchange under DIR; prints the session's "name=value" cookie.
+sign_in_as() { # ID ADDR DIR
+	local base="http://127.0.0.1:$PORTAL_PORT/m/$1" addr=$2 w=$3
+	local csrf code st env cookie
+	mkdir -p "$w"
+	st=$(req "$w/jar" "$w/land.html" "$base")
 	[ "$st" = 200 ] || die "landing page answered $st"
-	csrf=$(grep -o 'name="csrf" value="[^"]*"' "$d/land.html" |
+	csrf=$(grep -o 'name="csrf" value="[^"]*"' "$w/land.html" |
 	    head -1 | sed 's/.*value="//; s/"$//')
-	st=$(req "$d/code.html" --data-urlencode "csrf=$csrf" \
-	    --data-urlencode addr=bob@rcpt.test "$base/code")
+	st=$(req "$w/jar" "$w/code.html" --data-urlencode "csrf=$csrf" \
+	    --data-urlencode "addr=$addr" "$base/code")
 	[ "$st" = 200 ] || die "code request answered $st"
 	for _ in $(seq 1 100); do
-		mail=$(find "$d/mail" -name '*.eml' | head -1)
-		[ -n "$mail" ] && break
+		env=$(grep -lx "to $addr" "$T"/portal/mail/*.env 2>/dev/null |
+		    head -1)
+		[ -n "$env" ] && break
 		sleep 0.1
 	done
-	[ -n "$mail" ] || die "no code mail arrived"
-	code=$(grep -o '\<[0-9]\{8\}\>' "$mail" | head -1)
-	st=$(req "$d/signin.html" --data-urlencode "csrf=$csrf" \
-	    --data-urlencode addr=bob@rcpt.test \
+	[ -n "$env" ] || die "no code mail arrived for $addr"
+	code=$(grep -o '\<[0-9]\{8\}\>' "${env%.env}.eml" | head -1)
+	st=$(req "$w/jar" "$w/signin.html" --data-urlencode "csrf=$csrf" \
+	    --data-urlencode "addr=$addr" \
 	    --data-urlencode "code=$code" "$base/signin")
 	[ "$st" = 303 ] || die "sign-in answered $st"
-	SESSION_COOKIE=$(awk '$6 == "sp_session" { print $6 "=" $7 }' \
-	    "$d/jar")
-	[ -n "$SESSION_COOKIE" ] || die "no session cookie after sign-in"
-	st=$(curl -s -o "$d/read.html" -w '%{http_code}' \
-	    -H "Cookie: $SESSION_COOKIE" "$base/read")
+	cookie=$(awk '$6 == "sp_session" { print $6 "=" $7 }' "$w/jar")
+	[ -n "$cookie" ] || die "no session cookie after sign-in"
+	st=$(curl -s -o "$w/read.html" -w '%{http_code}' \
+	    -H "Cookie: $cookie" "$base/read")
 	[ "$st" = 200 ] || die "signed-in read answered $st"
-	grep -q 000000000000079 "$d/read.html" ||
+	grep -q 000000000000079 "$w/read.html" ||
 		die "the read page does not show the message"
+	echo "$cookie"
+}
+
+# Bob signs in (SESSION_COOKIE); with read-many, every recipient of
+# $T/many too, ten at a time, and $T/many.lua makes wrk go round them.
+sign_in() {
+	local id addr pids=()
+	SESSION_COOKIE=$(sign_in_as "$MSG_ID" bob@rcpt.test "$T/portal/bob")
+	[ -f "$T/many" ] || return 0
+	while read -r id addr; do
+		sign_in_as "$id" "$addr" "$T/portal/$addr" >"$T/portal/$addr.cookie" &
+		pids+=($!)
+		if [ ${#pids[@]} = 10 ]; then
+			wait "${pids[@]}"
+			pids=()
+		fi
+	done <"$T/many"
+	[ ${#pids[@]} = 0 ] || wait "${pids[@]}"
+	{
+		echo "local paths, cookies, i = {}, {}, 0"
+		while read -r id addr; do
+			[ -s "$T/portal/$addr.cookie" ] ||
+				die "$addr did not sign in"
+			echo "table.insert(paths, \"/m/$id/read\")"
+			echo "table.insert(cookies, \"$(cat "$T/portal/$addr.cookie")\")"
+		done <"$T/many"
+		echo "request = function()"
+		echo "  i = i % #paths + 1"
+		echo "  return wrk.format(\"GET\", paths[i], { Cookie = cookies[i] })"
+		echo "end"
+	} >"$T/many.lua"
 }
 
 # --- measuring ----------------------------------------------------------
@@ -273,6 +327,7 @@ url_of() { # ROW
 	min-fcgi) echo "http://127.0.0.1:$HTTP_PORT/fcgi" ;;
 	landing) echo "http://127.0.0.1:$PORTAL_PORT/m/$MSG_ID" ;;
 	read) echo "http://127.0.0.1:$PORTAL_PORT/m/$MSG_ID/read" ;;
+	read-many) echo "http://127.0.0.1:$PORTAL_PORT" ;;
 	esac
 }
 
@@ -280,6 +335,7 @@ url_of() { # ROW
 check_rows() {
 	local st
 	for r in $ROWS; do
+		[ "$r" != read-many ] || continue # each read checked at sign-in
 		if [ "$r" = read ]; then
 			st=$(curl -s -o /dev/null -w '%{http_code}' \
 			    -H "Cookie: $SESSION_COOKIE" "$(url_of "$r")")
@@ -295,6 +351,9 @@ run_one() { # ROW
 	local out=$T/wrk.out
 	if [ "$1" = read ]; then
 		wrk -t2 -c32 -d"$DURATION" -H "Cookie: $SESSION_COOKIE" \
+		    "$(url_of "$1")" >"$out" 2>&1 || die "wrk failed on $1"
+	elif [ "$1" = read-many ]; then
+		wrk -t2 -c32 -d"$DURATION" -s "$T/many.lua" \
 		    "$(url_of "$1")" >"$out" 2>&1 || die "wrk failed on $1"
 	else
 		wrk -t2 -c32 -d"$DURATION" "$(url_of "$1")" >"$out" 2>&1 ||
@@ -346,6 +405,11 @@ report() {
 		echo "| $r | $m | $(ratio "$m" "$base") | $(paired_of "$r") |" \
 		    "$(awk -v r="$r" '$1 == r { printf "%s ", $3 }' "$T/rates")|"
 	done
+	if [ -n "${WRITER_LINE:-}" ]; then
+		echo
+		echo "Portal: $WORKERS workers; its audit writer, at the end:" \
+		    "$WRITER_LINE."
+	fi
 }
 
 cleanup() {
@@ -373,6 +437,13 @@ main() {
 	check_rows
 	echo "bench_portal: $RUNS rounds; rows: $ROWS" >&2
 	bench_rows
+	if [ "$HAVE_PORTAL" = 1 ]; then
+		# the writer logs its figures when the portal stops
+		stop_pid "$PORTAL_PID"
+		PORTAL_PID=
+		WRITER_LINE=$(grep -o 'events=[0-9]* commits=[0-9]*' \
+		    "$T/portal/portal.log" | tail -1)
+	fi
 	bench_output report
 }
 
