@@ -11,7 +11,8 @@
 # folder) serves four rows, each measured with `wrk -t2 -c32 -d10s`:
 #
 #   static    a 5 KB file from disk
-#   min-fcgi  tests/bench/min_fcgi (two processes, unix socket): 5 KB
+#   min-fcgi  tests/bench/min_fcgi (as many processes as the portal has
+#             workers, unix socket): 5 KB
 #   landing   the portal's landing page, GET /m/ID of a sealed message
 #   read      a signed-in read of a 5 KB message, GET /m/ID/read with the
 #             session cookie got by really signing in (code requested,
@@ -21,7 +22,7 @@
 #             worker keeps keys for, so every read unwraps its key
 #
 # The portal runs with --workers N workers (default 8, the portal's own
-# default); after the rounds its audit writer's figures (events, commits)
+# default), min-fcgi with as many processes; after the rounds its audit writer's figures (events, commits)
 # are printed under the table.
 #
 # RUNS rounds (default 5) go over the rows in turn, each round starting
@@ -166,7 +167,7 @@ start_nginx() {
 }
 
 start_min_fcgi() {
-	"$BUILD/tests/bin/min_fcgi" "$T/run/min_fcgi.sock" 2 \
+	"$BUILD/tests/bin/min_fcgi" "$T/run/min_fcgi.sock" "$WORKERS" \
 	    >"$T/min_fcgi.log" 2>&1 &
 	FCGI_PID=$!
 	wait_socket "$T/run/min_fcgi.sock" 5 || die "min_fcgi did not start"
@@ -407,7 +408,7 @@ report() {
 	done
 	if [ -n "${WRITER_LINE:-}" ]; then
 		echo
-		echo "Portal: $WORKERS workers; its audit writer, at the end:" \
+		echo "Portal: $WORKERS workers, min-fcgi $WORKERS processes; the audit writer, at the end:" \
 		    "$WRITER_LINE."
 	fi
 }
