@@ -236,6 +236,10 @@ portal_html(struct req *r)
 		portal_notice(r, 404, "No HTML",
 		    "This message has no HTML part "
 		    "that can be shown.");
+	} else if (portal_audit(r, r->route.id, "view", o.s.rcpt, "html") !=
+	    SP_OK) {
+		/* the HTML body is the message too: on disk before it goes */
+		portal_audit_refused(r);
 	} else {
 		r->csp = html_csp;
 		r->content_type = "text/html; charset=utf-8";

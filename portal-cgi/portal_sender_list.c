@@ -121,6 +121,9 @@ count_use(void *vctx, const struct sp_audit_event *ev)
 	if (u == NULL)
 		return 0;
 	if (strcmp(ev->event, "view") == 0) {
+		/* a page's HTML body (detail "html") is part of that view */
+		if (strcmp(ev->detail, "html") == 0 && u->views > 0)
+			return 0;
 		if (u->views++ == 0)
 			u->first_view = ev->when;
 	} else if (strcmp(ev->event, "download") == 0) {

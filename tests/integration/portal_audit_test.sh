@@ -97,6 +97,15 @@ kill -CONT "$W2"
 check_eq "the woken writer answers again" "$(req t2 "$SP_BASE/m/$ID/read")" 200
 check_eq "the late copy was dropped: one view each" "$(views "$ID")" 9
 
+# --- the HTML body is the message too: recorded before it is sent --------
+printf 'From: alice@sender.test\r\nTo: bob@rcpt.test\r\nSubject: Audit my HTML\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Every HTML read counts.</p>\r\n' >"$SP_T/m3.eml"
+read -r ID3 _ < <(portal_env_seal -f alice@sender.test -t bob@rcpt.test "$SP_T/m3.eml")
+check_eq "bob signs in to the HTML message" "$(signin_to "$ID3" bob@rcpt.test)" 303
+check_eq "bob fetches its HTML body alone" "$(req h1 "$SP_BASE/m/$ID3/html")" 200
+check_has "the frame shows the HTML body" "$SP_T/h1.b" "Every HTML read counts."
+check_eq "the HTML body fetch is in the audit trail" \
+    "$(portal_env_seal -a "$ID3" | grep -c '^view bob@rcpt.test html')" 1
+
 # --- nothing shown that cannot be recorded --------------------------------
 # A new store of 1 MiB at most, filled up after bob signed in.
 kill "$SP_PORTAL_PID" 2>/dev/null
