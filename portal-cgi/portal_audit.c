@@ -55,12 +55,16 @@ portal_audit(struct req *r, const char *id, const char *event,
 	snprintf(ev.actor, sizeof(ev.actor), "%s", actor);
 	snprintf(ev.detail, sizeof(ev.detail), "%s", detail);
 	rc = record(r->p, &ev, &err);
+	sp_log_clean(clean, sizeof(clean), actor, strlen(actor));
+	/* a view that could not be recorded is refused: the log must not
+	 * say it happened */
 	if (rc != SP_OK)
-		sp_log(
-		    LOG_ERR, id, "action=audit-failed reason=\"%s\"", err.msg);
-	sp_log(LOG_INFO, id, "action=%s actor=%s%s%s", event,
-	    sp_log_clean(clean, sizeof(clean), actor, strlen(actor)),
-	    detail[0] ? " " : "", detail);
+		sp_log(LOG_ERR, id,
+		    "action=audit-failed event=%s actor=%s%s%s reason=\"%s\"",
+		    event, clean, detail[0] ? " " : "", detail, err.msg);
+	else
+		sp_log(LOG_INFO, id, "action=%s actor=%s%s%s", event, clean,
+		    detail[0] ? " " : "", detail);
 	return rc;
 }
 

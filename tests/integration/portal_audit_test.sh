@@ -136,8 +136,12 @@ done
 check_eq "a read that cannot be recorded is refused" "$(req f2 "$SP_BASE/m/$ID2/read")" 503
 check_lacks "and shows nothing of the message" "$SP_T/f2.b" "Every read counts."
 check_has "it says to try again" "$SP_T/f2.b" "try again"
-check_has "the failure is logged" "$SP_T/portal.log" "action=audit-failed"
+check_has "the failure is logged with what was refused" "$SP_T/portal.log" \
+    "action=audit-failed event=view actor=bob@rcpt.test"
 check_eq "a refused print too" "$(req f3 "$SP_BASE/m/$ID2/print")" 503
+check_eq "the log does not say the refused print happened" \
+    "$(grep -F "$ID2" "$SP_T/portal.log" | tail -1 | grep -o 'action=[a-z-]*')" \
+    action=audit-failed
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
