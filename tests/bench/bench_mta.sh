@@ -343,7 +343,8 @@ sample_rss() { # PID FILE
 			RssFile:) [ "$v" -gt "$file" ] && file=$v ;;
 			esac
 		done <"/proc/$1/status"
-		echo "$anon $file" >"$2"
+		# whole or not at all: the sampler may be killed at any point
+		echo "$anon $file" >"$2.tmp" && mv -f "$2.tmp" "$2"
 		sleep 0.02
 	done
 }
@@ -361,7 +362,8 @@ bench_big() {
 	kib=$(peak_rss "$PID_seal")
 	kill "$sampler" 2>/dev/null || true
 	wait "$sampler" 2>/dev/null || true
-	read -r anon file <"$T/big.rss"
+	read -r anon file <"$T/big.rss" ||
+		die "no memory sample of the milter during the 50 MB message"
 	stop_pid "$PID_seal"
 	PID_seal=
 	BIG_LINE=$(awk -v k="$kib" -v r="$rate" -v a="$anon" -v f="$file" '
