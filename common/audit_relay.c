@@ -7,7 +7,6 @@
  * whole record; a record of any other size is refused.
  */
 #include "sp_audit_relay.h"
-#include "sp_store_backend.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -85,17 +84,6 @@ terminate(struct sp_audit_event *ev)
 	ev->detail[sizeof(ev->detail) - 1] = '\0';
 }
 
-/* What the store would refuse for this event alone. */
-static bool
-event_ok(const struct sp_audit_event *ev)
-{
-	unsigned char val[SP_AUDIT_VAL_MAX];
-	size_t vlen;
-
-	return (ev->id[0] == '\0' || sp_store_id_ok(ev->id)) &&
-	    sp_store_audit_encode(ev, val, sizeof(val), &vlen, NULL) == SP_OK;
-}
-
 /* Takes what waits on fd into b, until fd is empty or b is full.
  * Returns false when the client side is closed for good. */
 static bool
@@ -116,7 +104,7 @@ drain(int fd, struct batch *b, int64_t now, struct sp_audit_relay_stats *st)
 			continue; /* no sequence number to answer with */
 		}
 		terminate(&m.ev);
-		if (!event_ok(&m.ev)) {
+		if (sp_store_audit_check(&m.ev, NULL) != SP_OK) {
 			/* alone: a bad event must not fail its batch */
 			st->failed++;
 			answer(fd, m.seq, SP_EINVAL,

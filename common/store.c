@@ -771,13 +771,25 @@ sp_store_audit_add_many(struct sp_store *s, const struct sp_audit_event *ev,
     size_t n, struct sp_error *err)
 {
 	size_t i;
+	int rc;
 
 	if (ev == NULL || n == 0)
 		return sp_error_set(err, SP_EINVAL, "store: no audit event");
 	for (i = 0; i < n; i++)
-		if (ev[i].id[0] != '\0' && !sp_store_id_ok(ev[i].id))
-			return bad_id(err);
+		if ((rc = sp_store_audit_check(&ev[i], err)) != SP_OK)
+			return rc;
 	return s->ops->audit_add(s->b, ev, n, err);
+}
+
+int
+sp_store_audit_check(const struct sp_audit_event *ev, struct sp_error *err)
+{
+	unsigned char val[SP_AUDIT_VAL_MAX];
+	size_t vlen;
+
+	if (ev->id[0] != '\0' && !sp_store_id_ok(ev->id))
+		return bad_id(err);
+	return sp_store_audit_encode(ev, val, sizeof(val), &vlen, err);
 }
 
 int

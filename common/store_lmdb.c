@@ -1197,13 +1197,12 @@ lm_audit_add_txn(
 	if ((rc = mdb_cursor_open(txn, b->audit, &cur)) != 0)
 		return rc;
 	for (i = 0; i < c->n && rc == 0; i++) {
-		/* checked by lm_audit_add before the transaction began */
-		if (sp_store_audit_encode(
-		        &c->ev[i], val, sizeof(val), &vlen, err) != SP_OK) {
-			rc = EINVAL;
-			break;
-		}
-		rc = lm_audit_put(txn, cur, b->audit, &c->ev[i], val, vlen);
+		/* an event that cannot be encoded aborts the transaction */
+		rc = sp_store_audit_encode(
+		    &c->ev[i], val, sizeof(val), &vlen, err);
+		if (rc == SP_OK)
+			rc = lm_audit_put(
+			    txn, cur, b->audit, &c->ev[i], val, vlen);
 	}
 	mdb_cursor_close(cur);
 	return rc;
@@ -1213,17 +1212,8 @@ static int
 lm_audit_add(struct sp_store_backend *b, const struct sp_audit_event *ev,
     size_t n, struct sp_error *err)
 {
-	unsigned char val[SP_AUDIT_VAL_MAX];
 	struct audit_add_ctx c = { ev, n };
-	size_t i, vlen;
-	int rc;
 
-	for (i = 0; i < n; i++) {
-		rc =
-		    sp_store_audit_encode(&ev[i], val, sizeof(val), &vlen, err);
-		if (rc != SP_OK)
-			return rc;
-	}
 	return lm_write(b, lm_audit_add_txn, &c,
 	    n == 1 ? "adding an audit event" : "adding audit events", err);
 }

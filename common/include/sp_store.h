@@ -245,6 +245,10 @@ int sp_store_audit_add(struct sp_store *s, const struct sp_audit_event *ev,
  * instead of n (see sp_audit_relay.h). */
 int sp_store_audit_add_many(struct sp_store *s, const struct sp_audit_event *ev,
     size_t n, struct sp_error *err) SP_MUST_CHECK;
+/* What sp_store_audit_add would refuse ev for, without a store: a
+ * malformed message id, a field not terminated, too big a record. */
+int sp_store_audit_check(
+    const struct sp_audit_event *ev, struct sp_error *err) SP_MUST_CHECK;
 typedef int (*sp_store_audit_fn)(void *ctx, const struct sp_audit_event *ev);
 /* id NULL: every event, grouped by message (events for no message first),
  * each group in time order.  id "": the events for no message. */
