@@ -21,6 +21,7 @@
  * Trailing bytes, a length past the end, a string too long for its field
  * or holding a NUL, an unknown version or state: SP_EFORMAT.
  */
+#include "sp_config.h"
 #include "sp_store_backend.h"
 
 #include <stdlib.h>
@@ -779,6 +780,16 @@ sp_store_audit_add_many(struct sp_store *s, const struct sp_audit_event *ev,
 		if ((rc = sp_store_audit_check(&ev[i], err)) != SP_OK)
 			return rc;
 	return s->ops->audit_add(s->b, ev, n, err);
+}
+
+int
+sp_store_open_config(const struct sp_config *cfg, bool read_only,
+    struct sp_store **out, struct sp_error *err)
+{
+	struct sp_store_opts o = { cfg->store_map_size, cfg->store_max_size,
+		read_only, cfg->store_group };
+
+	return sp_store_open(cfg->store_path, &o, out, err);
 }
 
 int

@@ -67,19 +67,14 @@ level_of(const char *name)
 struct sp_store *
 milter_store_ensure(void)
 {
-	struct sp_store_opts opts = { 0 };
 	struct sp_error err;
 	struct sp_store *s;
 
 	pthread_mutex_lock(&store_lock);
 	s = milter_store;
 	if (s == NULL && store_cfg != NULL) {
-		opts.map_size = store_cfg->store_map_size;
-		opts.max_size = store_cfg->store_max_size;
-		opts.group = store_cfg->store_group;
 		sp_error_clear(&err);
-		if (sp_store_open(store_cfg->store_path, &opts, &s, &err) ==
-		    SP_OK)
+		if (sp_store_open_config(store_cfg, false, &s, &err) == SP_OK)
 			milter_store = s;
 		else
 			snprintf(milter_store_error, sizeof(milter_store_error),

@@ -64,8 +64,6 @@ check_templates(const struct sp_config *cfg, struct sp_error *err)
 static int
 check_store(const struct sp_config *cfg, struct sp_error *err)
 {
-	struct sp_store_opts so = { cfg->store_map_size, cfg->store_max_size,
-		true, cfg->store_group };
 	struct sp_store *st = NULL;
 	char parent[4096];
 	struct stat sb;
@@ -77,7 +75,7 @@ check_store(const struct sp_config *cfg, struct sp_error *err)
 	    stat(parent, &sb) != 0 && errno == ENOENT)
 		return SP_OK;
 	if (stat(cfg->store_path, &sb) == 0) {
-		rc = sp_store_open(cfg->store_path, &so, &st, err);
+		rc = sp_store_open_config(cfg, true, &st, err);
 		sp_store_close(st);
 		return rc;
 	}

@@ -88,7 +88,6 @@ open_and_write(struct sp_store *s, const struct sp_keyring *kr,
 static int
 export_one(const struct sp_config *cfg, const char *id, const char *file)
 {
-	struct sp_store_opts opts = { .read_only = false };
 	struct export_ctx x = { .out = stdout };
 	struct sp_store *s = NULL;
 	struct sp_keyring *kr = NULL;
@@ -100,7 +99,7 @@ export_one(const struct sp_config *cfg, const char *id, const char *file)
 	sp_error_clear(&x.err);
 	if ((rc = sp_keyring_load_group(
 	         cfg->keys_dir, true, cfg->keys_group, &kr, &x.err)) != SP_OK ||
-	    (rc = sp_store_open(cfg->store_path, &opts, &s, &x.err)) != SP_OK ||
+	    (rc = sp_store_open_config(cfg, false, &s, &x.err)) != SP_OK ||
 	    (rc = sp_store_msg_get(s, id, &m, &x.err)) != SP_OK)
 		goto out;
 	if (m.state == SP_MSG_PURGED) {

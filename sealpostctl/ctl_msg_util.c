@@ -42,7 +42,6 @@ ctl_store_dir(const char *path)
 struct sp_store *
 ctl_store_open(const struct sp_config *cfg, bool writable)
 {
-	struct sp_store_opts opts;
 	struct sp_store *s = NULL;
 	struct sp_error err;
 	struct stat st;
@@ -58,13 +57,8 @@ ctl_store_open(const struct sp_config *cfg, bool writable)
 		ctl_warn("store %s: %s", cfg->store_path, strerror(errno));
 		return NULL;
 	}
-	memset(&opts, 0, sizeof(opts));
-	opts.map_size = cfg->store_map_size;
-	opts.max_size = cfg->store_max_size;
-	opts.read_only = !writable;
-	opts.group = cfg->store_group;
 	sp_error_clear(&err);
-	if (sp_store_open(cfg->store_path, &opts, &s, &err) != SP_OK) {
+	if (sp_store_open_config(cfg, !writable, &s, &err) != SP_OK) {
 		ctl_warn("store %s: %s", cfg->store_path, err.msg);
 		return NULL;
 	}

@@ -121,6 +121,11 @@ struct sp_store;
 
 int sp_store_open(const char *path, const struct sp_store_opts *opts,
     struct sp_store **out, struct sp_error *err) SP_MUST_CHECK;
+/* The store a configuration names: store_path, with its store_map_size,
+ * store_max_size and store_group. */
+struct sp_config;
+int sp_store_open_config(const struct sp_config *cfg, bool read_only,
+    struct sp_store **out, struct sp_error *err) SP_MUST_CHECK;
 void sp_store_close(struct sp_store *s);
 
 /* Message body chunks and metadata (see the contract above). */

@@ -85,8 +85,6 @@ slurp(const char *path, size_t *len)
 static int
 seal(const struct sp_config *cfg, struct sp_msg_meta *m, const char *file)
 {
-	struct sp_store_opts so = { cfg->store_map_size, cfg->store_max_size,
-		false, cfg->store_group };
 	struct sp_keyring *kr = NULL;
 	struct sp_store *st = NULL;
 	struct sp_error err;
@@ -105,7 +103,7 @@ seal(const struct sp_config *cfg, struct sp_msg_meta *m, const char *file)
 		goto fail;
 	if ((kr == NULL &&
 	        sp_keyring_load(cfg->keys_dir, false, &kr, &err) != SP_OK) ||
-	    sp_store_open(cfg->store_path, &so, &st, &err) != SP_OK ||
+	    sp_store_open_config(cfg, false, &st, &err) != SP_OK ||
 	    sp_msg_seal_buffer(st, kr, m, buf, len, &err) != SP_OK)
 		goto fail;
 	printf("%s %s\n", m->id, m->ref);
@@ -132,13 +130,11 @@ print_event(void *ctx, const struct sp_audit_event *ev)
 static int
 audit(const struct sp_config *cfg, const char *id)
 {
-	struct sp_store_opts so = { cfg->store_map_size, cfg->store_max_size,
-		true, cfg->store_group };
 	struct sp_store *st = NULL;
 	struct sp_error err;
 	int rc = 0;
 
-	if (sp_store_open(cfg->store_path, &so, &st, &err) != SP_OK ||
+	if (sp_store_open_config(cfg, true, &st, &err) != SP_OK ||
 	    sp_store_audit_list(st, id, print_event, NULL, &err) != SP_OK) {
 		fprintf(stderr, "seal_fixture: %s\n", err.msg);
 		rc = 1;
