@@ -38,7 +38,8 @@ struct pool {
 	size_t n;
 	pid_t kids[PORTAL_WORKERS_MAX];
 	pid_t writer;
-	int wfd[PORTAL_WORKERS_MAX]; /* writer ends; -1: no relay */
+	bool relay;                  /* the pairs below are open */
+	int wfd[PORTAL_WORKERS_MAX]; /* writer ends */
 	int cfd[PORTAL_WORKERS_MAX]; /* worker ends, one per slot */
 };
 
@@ -68,8 +69,6 @@ worker_open(struct portal *p, const struct sp_config *cfg)
 	struct sp_auth_limits lim = { cfg->passcode_ttl,
 		cfg->passcode_max_tries, cfg->passcode_max_per_hour,
 		cfg->session_idle, cfg->session_max };
-	struct sp_store_opts so = { cfg->store_map_size, cfg->store_max_size,
-		false, cfg->store_group };
 	struct sp_error err;
 
 	memset(p, 0, sizeof(*p));
@@ -77,7 +76,7 @@ worker_open(struct portal *p, const struct sp_config *cfg)
 	p->audit_fd = -1;
 	portal_origin(cfg->portal_url, p->origin, sizeof(p->origin));
 	portal_csp_init(p);
-	if (sp_store_open(cfg->store_path, &so, &p->store, &err) != SP_OK ||
+	if (sp_store_open_config(cfg, false, &p->store, &err) != SP_OK ||
 	    sp_keyring_load_group(cfg->keys_dir, true, cfg->keys_group,
 	        &p->keys, &err) != SP_OK ||
 	    sp_auth_new_group(&p->auth, p->store, cfg->keys_dir,
@@ -123,7 +122,7 @@ close_others(struct pool *pl, size_t keep)
 {
 	size_t i;
 
-	for (i = 0; i < pl->n && pl->wfd[0] >= 0; i++) {
+	for (i = 0; i < pl->n && pl->relay; i++) {
 		if (keep == pl->n) {
 			close(pl->cfd[i]);
 			continue;
@@ -147,7 +146,7 @@ worker_run(struct pool *pl, size_t slot)
 	close_others(pl, slot);
 	if (worker_open(&p, pl->cfg) != 0)
 		goto out;
-	p.audit_fd = pl->wfd[0] >= 0 ? pl->cfd[slot] : -1;
+	p.audit_fd = pl->relay ? pl->cfd[slot] : -1;
 	if (FCGX_InitRequest(&fr, pl->sock, 0) != 0)
 		goto out;
 	while (FCGX_Accept_r(&fr) >= 0) {
@@ -163,8 +162,6 @@ out:
 static void
 writer_run(struct pool *pl)
 {
-	struct sp_store_opts so = { pl->cfg->store_map_size,
-		pl->cfg->store_max_size, false, pl->cfg->store_group };
 	struct sp_audit_relay_stats st;
 	struct sp_store *store = NULL;
 	struct sigaction sa;
@@ -180,7 +177,7 @@ writer_run(struct pool *pl)
 	signal(SIGPIPE, SIG_IGN);
 	close(pl->sock);
 	close_others(pl, pl->n);
-	if (sp_store_open(pl->cfg->store_path, &so, &store, &err) != SP_OK ||
+	if (sp_store_open_config(pl->cfg, false, &store, &err) != SP_OK ||
 	    sp_audit_relay_serve(
 	        store, pl->wfd, pl->n, &writer_stopping, &st, &err) != SP_OK) {
 		sp_log(LOG_ERR, "-", "action=audit-writer-failed reason=\"%s\"",
@@ -230,12 +227,12 @@ pairs_open(struct pool *pl)
 				close(pl->wfd[i]);
 				close(pl->cfd[i]);
 			}
-			pl->wfd[0] = -1;
 			return;
 		}
 		pl->wfd[i] = fds[0];
 		pl->cfd[i] = fds[1];
 	}
+	pl->relay = true;
 }
 
 /* Replaces the child that was pid, if it was one of ours. */
@@ -273,7 +270,7 @@ portal_pool_run(const struct sp_config *cfg, int sock, size_t n,
 	pl.sock = sock;
 	pl.n = n;
 	pairs_open(&pl);
-	pl.writer = pl.wfd[0] >= 0 ? spawn(&pl, n) : -1;
+	pl.writer = pl.relay ? spawn(&pl, n) : -1;
 	for (i = 0; i < n; i++)
 		pl.kids[i] = spawn(&pl, i);
 	while (!*stop) {
