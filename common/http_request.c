@@ -132,12 +132,34 @@ form_pair(struct sp_http_params *p, const char *s, size_t len)
 	return params_push(p, name, value, vlen);
 }
 
+typedef int (*pair_fn)(struct sp_http_params *p, const char *s, size_t len);
+
+/* Hands each non-empty piece of s between separators sep to fn; on the
+ * first failure drops what out holds and returns its status. */
+static int
+split_pairs(
+    const char *s, size_t len, char sep, pair_fn fn, struct sp_http_params *out)
+{
+	size_t start = 0, i;
+	int rc = SP_OK;
+
+	for (i = 0; i <= len && rc == SP_OK; i++) {
+		if (i < len && s[i] != sep)
+			continue;
+		if (i > start)
+			rc = fn(out, s + start, i - start);
+		start = i + 1;
+	}
+	if (rc != SP_OK)
+		sp_http_params_cleanup(out);
+	return rc;
+}
+
 int
 sp_http_parse_form(
     const char *s, size_t len, struct sp_http_params *out, struct sp_error *err)
 {
-	size_t start = 0, i;
-	int rc = SP_OK;
+	int rc;
 
 	out->items = NULL;
 	out->n = 0;
@@ -146,19 +168,8 @@ sp_http_parse_form(
 		    "form: %zu bytes, over "
 		    "the limit",
 		    len);
-	for (i = 0; i <= len; i++) {
-		if (i < len && s[i] != '&')
-			continue;
-		if (i > start)
-			rc = form_pair(out, s + start, i - start);
-		if (rc != SP_OK)
-			break;
-		start = i + 1;
-	}
-	if (rc != SP_OK) {
-		sp_http_params_cleanup(out);
+	if ((rc = split_pairs(s, len, '&', form_pair, out)) != SP_OK)
 		return sp_error_set(err, rc, "form: %s", sp_strerror(rc));
-	}
 	return SP_OK;
 }
 
@@ -207,8 +218,7 @@ int
 sp_http_parse_cookies(
     const char *s, size_t len, struct sp_http_params *out, struct sp_error *err)
 {
-	size_t start = 0, i;
-	int rc = SP_OK;
+	int rc;
 
 	out->items = NULL;
 	out->n = 0;
@@ -219,19 +229,10 @@ sp_http_parse_cookies(
 		    len);
 	if (memchr(s, '\0', len) != NULL)
 		return sp_error_set(err, SP_EFORMAT, "cookie header: NUL byte");
-	for (i = 0; i <= len; i++) {
-		if (i < len && s[i] != ';')
-			continue;
-		rc = cookie_pair(out, s + start, i - start);
-		if (rc != SP_OK)
-			break;
-		start = i + 1;
-	}
-	if (rc != SP_OK) {
-		sp_http_params_cleanup(out);
+	/* an empty piece has no name: RFC 6265 5.2 ignores it anyway */
+	if ((rc = split_pairs(s, len, ';', cookie_pair, out)) != SP_OK)
 		return sp_error_set(
 		    err, rc, "cookie header: %s", sp_strerror(rc));
-	}
 	return SP_OK;
 }
 
