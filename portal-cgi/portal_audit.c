@@ -23,7 +23,6 @@
 static int
 record(struct portal *p, const struct sp_audit_event *ev, struct sp_error *err)
 {
-	struct sp_error e2;
 	int rc;
 
 	if (p->audit_fd < 0)
@@ -33,10 +32,7 @@ record(struct portal *p, const struct sp_audit_event *ev, struct sp_error *err)
 		return rc;
 	sp_log(LOG_WARNING, ev->id[0] ? ev->id : "-",
 	    "action=audit-writer-missed reason=\"%s\"", err->msg);
-	rc = sp_store_audit_add(p->store, ev, &e2);
-	if (rc != SP_OK)
-		*err = e2;
-	return rc;
+	return sp_store_audit_add(p->store, ev, err);
 }
 
 int
